@@ -1,0 +1,149 @@
+#ifndef POD_DISPATCHER_DETAIL_QUEUE_WALK_HPP
+#define POD_DISPATCHER_DETAIL_QUEUE_WALK_HPP
+
+// The heart of assign_next_task and dispatch_next_task: walk a dispatcher's queue from
+// the front, dequeue what cannot run, dispatch the first task that can. Runs inside a
+// unit of work; every write goes through the store.
+
+#include <pod_dispatcher/detail/transitions.hpp>
+#include <pod_dispatcher/dispatcher.hpp>
+#include <pod_dispatcher/rules.hpp>
+#include <pod_dispatcher/store.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pod_dispatcher::detail {
+
+/// What a walk ended with: the dispatched task and the pod now running it, or neither.
+struct Assignment {
+    std::optional<Task> task;
+    std::optional<Pod> pod;
+};
+
+template <Store S>
+class QueueWalk {
+public:
+    /// Walks d's queue for pod_id. d.task_ids may be only the head of the queue: when the
+    /// walk has used it up, refill(d) gives the next ids (none: the queue is exhausted).
+    /// pod is the stored pod if the caller read it already in this unit.
+    QueueWalk(S& store, PodDispatcher& d, std::string pod_id, std::optional<Pod> pod, Timestamp at)
+        : store_(store), d_(d), pod_id_(std::move(pod_id)), pod_(std::move(pod)), at_(at)
+    {
+    }
+
+    template <class Refill>
+    Result<Assignment> run(Refill&& refill)
+    {
+        Assignment assignment;
+        std::size_t next = 0;
+        for (;;) {
+            if (next == d_.task_ids.size()) {
+                BOOST_OUTCOME_TRY(auto more, refill(d_));
+                d_.task_ids = std::move(more);
+                next = 0;
+                if (d_.task_ids.empty()) {
+                    break;
+                }
+            }
+            const std::string task_id = d_.task_ids[next++];
+            BOOST_OUTCOME_TRY(auto task, store_.find_task(task_id));
+            BOOST_OUTCOME_TRY(bool runnable, task ? may_run(*task) : Result<bool>{false});
+            if (runnable) {
+                BOOST_OUTCOME_TRY(assignment, dispatch(*task));
+                break;
+            }
+            if (task && task->container_allocated) {
+                BOOST_OUTCOME_TRY(release(*task));
+            }
+            BOOST_OUTCOME_TRY(dequeue(task_id));
+        }
+        d_.task_ids.erase(d_.task_ids.begin(), d_.task_ids.begin() + static_cast<std::ptrdiff_t>(next));
+        BOOST_OUTCOME_TRY(store_.insert_events(std::move(events_)));
+        return assignment;
+    }
+
+private:
+    Result<bool> may_run(const Task& task)
+    {
+        if (!is_container_dispatchable(task)) {
+            return false;
+        }
+        BOOST_OUTCOME_TRY(auto project, store_.find_project_ref(task.project));
+        return project && project_allows_dispatch(*project, task.requester);
+    }
+
+    Result<void> dequeue(const std::string& task_id)
+    {
+        BOOST_OUTCOME_TRY(auto info, store_.update_dispatcher(version_of(d_), dequeuing(task_id, at_)));
+        if (info.updated == 0) {
+            return Errc::conflict;
+        }
+        advance(d_, at_);
+        return boost::outcome_v2::success();
+    }
+
+    Result<void> release(const Task& task)
+    {
+        BOOST_OUTCOME_TRY(store_.replace_task(task, deallocated(task)));
+        events_.push_back(task_event(task, EventType::container_deallocated, at_));
+        return boost::outcome_v2::success();
+    }
+
+    Result<Pod> stored_pod()
+    {
+        if (pod_) {
+            return *pod_;
+        }
+        BOOST_OUTCOME_TRY(auto pod, store_.find_pod(pod_id_));
+        if (!pod) {
+            return Errc::not_found;
+        }
+        return *pod;
+    }
+
+    // The claim comes first: the task's write is conditional on it being undispatched,
+    // so even a store that cannot roll back never hands it out twice.
+    Result<Assignment> dispatch(const Task& task)
+    {
+        BOOST_OUTCOME_TRY(auto pod, stored_pod());
+        if (pod.status != PodStatus::running || !pod.running_task_id.empty()) {
+            return Errc::precondition_failed;
+        }
+        Task task_after = dispatched(task, pod, at_);
+        Pod pod_after = running(pod, task_after);
+        BOOST_OUTCOME_TRY(store_.replace_task(task, task_after));
+        BOOST_OUTCOME_TRY(store_.replace_pod(pod, pod_after));
+        BOOST_OUTCOME_TRY(dequeue(task.id));
+        BOOST_OUTCOME_TRY(roll_up_display_task(task));
+        events_.push_back(task_event(task_after, EventType::task_dispatched, at_, {{"pod_id", pod.id}}));
+        events_.push_back(pod_assigned_event(pod_after, task_after, at_));
+        events_.push_back(pod_status_event(pod, pod_after, at_));
+        return Assignment{std::move(task_after), std::move(pod_after)};
+    }
+
+    Result<void> roll_up_display_task(const Task& task)
+    {
+        if (task.display_task_id.empty()) {
+            return boost::outcome_v2::success();
+        }
+        BOOST_OUTCOME_TRY(auto display_task, store_.find_task(task.display_task_id));
+        if (!display_task || display_task->status != TaskStatus::undispatched) {
+            return boost::outcome_v2::success();
+        }
+        return store_.replace_task(*display_task, display_dispatched(*display_task, at_));
+    }
+
+    S& store_;
+    PodDispatcher& d_;
+    std::string pod_id_;
+    std::optional<Pod> pod_;
+    Timestamp at_;
+    std::vector<Event> events_;
+};
+
+} // namespace pod_dispatcher::detail
+
+#endif
