@@ -194,7 +194,8 @@ Result<ChangeInfo> PodDispatcher::upsert_atomically(S& store)
 template <Store S>
 Result<std::optional<Task>> PodDispatcher::assign_next_task(S& store, Pod& pod)
 {
-    BOOST_OUTCOME_TRY(detail::check(!pod.id.empty() && !id.empty() && !group_id.empty()));
+    BOOST_OUTCOME_TRY(detail::check_dispatcher(*this));
+    BOOST_OUTCOME_TRY(detail::check(!pod.id.empty()));
     if (!pod.running_task_id.empty()) {
         return Errc::pod_busy;
     }
@@ -247,7 +248,8 @@ Result<void> release_queue(S& store, const std::vector<std::string>& task_ids, T
 template <Store S>
 Result<void> PodDispatcher::remove_pod(S& store, std::string_view pod_id)
 {
-    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty() && !id.empty() && !group_id.empty()));
+    BOOST_OUTCOME_TRY(detail::check_dispatcher(*this));
+    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty()));
     if (!detail::contains(pod_ids, pod_id)) {
         return Errc::pod_not_in_dispatcher;
     }

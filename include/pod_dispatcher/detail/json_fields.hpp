@@ -135,8 +135,11 @@ boost::system::result<D> read_document(const boost::json::value& jv)
         return error_code(boost::json::error::not_object);
     D doc{};
     error_code ec;
-    std::apply([&](const auto&... field) { (static_cast<bool>(ec = field.read(*object, doc)) || ...); },
-               JsonFields<D>::fields);
+    auto read = [&](const auto& field) {
+        if (!ec)
+            ec = field.read(*object, doc);
+    };
+    std::apply([&](const auto&... field) { (read(field), ...); }, JsonFields<D>::fields);
     if (ec)
         return ec;
     return doc;

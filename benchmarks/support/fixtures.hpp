@@ -1,0 +1,264 @@
+#ifndef POD_DISPATCHER_BENCH_FIXTURES_HPP
+#define POD_DISPATCHER_BENCH_FIXTURES_HPP
+
+// The fixtures measure() runs (see measure.hpp): a freshly seeded store and the work it
+// can still do. They are written once for every engine; each engine offers
+// dispatch_for, find_for, allocate_for and remove_last_pod_for for its store type (the
+// library's in library_ops.hpp, the baselines' in baselines/).
+
+#include "support/lanes.hpp"
+#include "support/library_ops.hpp"
+#include "support/measure.hpp"
+#include "support/seeding.hpp"
+
+#include <boost/json/value_from.hpp>
+#include <boost/json/value_to.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace pod_dispatcher::bench {
+
+/// Makes an empty store of one engine.
+template <class S>
+using StoreFactory = std::function<std::unique_ptr<S>()>;
+
+/// Every task a fixture handed out, to prove none was handed out twice.
+class DispatchedOnce {
+public:
+    void verify(const std::vector<Tally>& tallies, std::vector<std::string>& problems)
+    {
+        for (const Tally& tally : tallies) {
+            for (const std::string& id : tally.dispatched) {
+                if (!seen_.insert(id).second) {
+                    problems.push_back("task " + id + " was dispatched twice");
+                }
+            }
+        }
+    }
+
+private:
+    std::unordered_set<std::string> seen_;
+};
+
+/// dispatch_next_task for one pod; each pod takes one task.
+struct Dispatching {
+    static constexpr bool leaves_store_unchanged = false;
+
+    template <class S>
+    void run(S& store, const std::string& pod, Tally& tally)
+    {
+        dispatch_for(store, pod, tally);
+    }
+    void verify(const std::vector<Tally>& tallies, std::vector<std::string>& problems)
+    {
+        once.verify(tallies, problems);
+    }
+
+    DispatchedOnce once;
+};
+
+/// find_one_by_pod_id for one pod.
+struct Finding {
+    static constexpr bool leaves_store_unchanged = true;
+
+    template <class S>
+    void run(S& store, const std::string& pod, Tally& tally)
+    {
+        find_for(store, pod, tally);
+    }
+    void verify(const std::vector<Tally>&, std::vector<std::string>&) {}
+};
+
+/// A store seeded with a Shape, whose items are its pods' ids.
+template <class S, class Work>
+class PodFixture {
+public:
+    using Item = std::string;
+
+    PodFixture(const StoreFactory<S>& make, const Shape& shape, std::size_t threads, Layout layout)
+        : store_(make()), lanes_(Lanes<Item>::per_pod(shape, threads, layout, pod_id))
+    {
+        seed(*store_, shape);
+    }
+
+    std::size_t capacity() const { return lanes_.capacity(); }
+
+    std::vector<std::span<Item>> next_batch(std::size_t per_lane)
+    {
+        return Work::leaves_store_unchanged ? lanes_.take_cyclic(per_lane) : lanes_.take(per_lane);
+    }
+
+    void run(std::size_t, Item& pod, Tally& tally) { work_.run(*store_, pod, tally); }
+
+    void verify(const std::vector<Tally>& tallies, std::vector<std::string>& problems)
+    {
+        work_.verify(tallies, problems);
+    }
+
+private:
+    std::unique_ptr<S> store_;
+    Lanes<Item> lanes_;
+    Work work_;
+};
+
+struct AssignItem {
+    std::size_t dispatcher = 0;
+    Pod pod;
+};
+
+/// pd.assign_next_task: each lane holds its own copy of every dispatcher, as a caller
+/// would, and re-reads it when it turns out stale.
+template <class S>
+class AssignFixture {
+public:
+    using Item = AssignItem;
+
+    AssignFixture(const StoreFactory<S>& make, const Shape& shape, std::size_t threads, Layout layout)
+        : store_(make()),
+          lanes_(Lanes<Item>::per_pod(shape, threads, layout,
+                                      [](std::size_t d, std::size_t p) { return Item{d, running_pod(pod_id(d, p))}; })),
+          copies_(threads)
+    {
+        seed(*store_, shape);
+        for (auto& copies : copies_) {
+            for (std::size_t d = 0; d < shape.dispatchers; ++d) {
+                copies.push_back(dispatcher_doc(d, shape));
+            }
+        }
+    }
+
+    std::size_t capacity() const { return lanes_.capacity(); }
+    std::vector<std::span<Item>> next_batch(std::size_t per_lane) { return lanes_.take(per_lane); }
+
+    void run(std::size_t lane, Item& item, Tally& tally)
+    {
+        assign_for(*store_, copies_[lane][item.dispatcher], item.pod, tally);
+    }
+
+    void verify(const std::vector<Tally>& tallies, std::vector<std::string>& problems)
+    {
+        once_.verify(tallies, problems);
+    }
+
+private:
+    std::unique_ptr<S> store_;
+    Lanes<Item> lanes_;
+    std::vector<std::vector<PodDispatcher>> copies_;
+    DispatchedOnce once_;
+};
+
+/// pd.remove_pod of each dispatcher's only pod, which takes the queue with it.
+template <class S>
+class RemoveLastPodFixture {
+public:
+    using Item = PodDispatcher;
+
+    RemoveLastPodFixture(const StoreFactory<S>& make, const Shape& shape)
+        : store_(make()),
+          lanes_(Lanes<Item>::per_pod(Shape{shape.dispatchers, 1, 1}, 1, Layout::separate,
+                                      [&](std::size_t d, std::size_t) { return dispatcher_doc(d, shape); }))
+    {
+        seed(*store_, shape);
+    }
+
+    std::size_t capacity() const { return lanes_.capacity(); }
+    std::vector<std::span<Item>> next_batch(std::size_t per_lane) { return lanes_.take(per_lane); }
+    void run(std::size_t, Item& d, Tally& tally) { remove_last_pod_for(*store_, d, tally); }
+    void verify(const std::vector<Tally>&, std::vector<std::string>&) {}
+
+private:
+    std::unique_ptr<S> store_;
+    Lanes<Item> lanes_;
+};
+
+struct AllocateItem {
+    Task task;
+    Pod pod;
+};
+
+/// allocate of fresh tasks, each the first of its group, into a store that already holds
+/// the dispatchers of shape.
+template <class S>
+class AllocateFixture {
+public:
+    using Item = AllocateItem;
+
+    AllocateFixture(const StoreFactory<S>& make, const Shape& shape, std::size_t tasks)
+        : store_(make()),
+          lanes_(Lanes<Item>::per_pod(Shape{tasks, 1, 1}, 1, Layout::separate, [](std::size_t i, std::size_t) {
+              return Item{allocatable_task("a" + std::to_string(i)), intent_pod("ap" + std::to_string(i))};
+          }))
+    {
+        seed(*store_, shape);
+        for (std::size_t i = 0; i < tasks; ++i) {
+            expect(store_->insert_task(allocatable_task("a" + std::to_string(i))), "task");
+        }
+    }
+
+    std::size_t capacity() const { return lanes_.capacity(); }
+    std::vector<std::span<Item>> next_batch(std::size_t per_lane) { return lanes_.take(per_lane); }
+    void run(std::size_t, Item& item, Tally& tally) { allocate_for(*store_, item.task, item.pod, tally); }
+    void verify(const std::vector<Tally>&, std::vector<std::string>&) {}
+
+private:
+    std::unique_ptr<S> store_;
+    Lanes<Item> lanes_;
+};
+
+/// boost::json::value_from of a dispatcher.
+struct Encoding {
+    void run(const PodDispatcher& doc, const boost::json::value&, Tally& tally)
+    {
+        const boost::json::value encoded = boost::json::value_from(doc);
+        keep(encoded);
+        ++tally.ops;
+    }
+};
+
+/// boost::json::try_value_to<PodDispatcher> of a dispatcher's JSON.
+struct Decoding {
+    void run(const PodDispatcher&, const boost::json::value& json, Tally& tally)
+    {
+        const auto decoded = boost::json::try_value_to<PodDispatcher>(json);
+        keep(decoded);
+        if (decoded) {
+            ++tally.ops;
+        } else {
+            tally.problems.push_back("decoding failed: " + decoded.error().message());
+        }
+    }
+};
+
+/// One dispatcher of shape and its JSON; no store.
+template <class Work>
+class DocumentFixture {
+public:
+    using Item = char;
+
+    explicit DocumentFixture(const Shape& shape)
+        : doc_(dispatcher_doc(0, shape)), json_(boost::json::value_from(doc_)),
+          lanes_(std::vector<std::vector<Item>>{std::vector<Item>(4096)})
+    {
+    }
+
+    std::size_t capacity() const { return lanes_.capacity(); }
+    std::vector<std::span<Item>> next_batch(std::size_t per_lane) { return lanes_.take_cyclic(per_lane); }
+    void run(std::size_t, Item&, Tally& tally) { work_.run(doc_, json_, tally); }
+    void verify(const std::vector<Tally>&, std::vector<std::string>&) {}
+
+private:
+    PodDispatcher doc_;
+    boost::json::value json_;
+    Lanes<Item> lanes_;
+    Work work_;
+};
+
+} // namespace pod_dispatcher::bench
+
+#endif

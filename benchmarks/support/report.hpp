@@ -1,0 +1,165 @@
+#ifndef POD_DISPATCHER_BENCH_REPORT_HPP
+#define POD_DISPATCHER_BENCH_REPORT_HPP
+
+// Results as they come: a table on stdout, every library result as a ratio to the two
+// baselines measured at the same point, and all of it to a CSV file at the end.
+
+#include "support/measure.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pod_dispatcher::bench {
+
+inline constexpr std::string_view floor_engine = "floor";
+inline constexpr std::string_view port_engine = "port";
+
+/// A measurement as reported: its ratios to the baselines (cost over cost, so lower is
+/// better), or the heap bytes per dispatcher for a memory row.
+struct Row {
+    Measurement m;
+    std::optional<double> x_floor;
+    std::optional<double> x_port;
+    std::optional<double> bytes_per_dispatcher;
+};
+
+/// The baseline operation a library operation is compared with.
+inline std::string baseline_operation(const std::string& operation)
+{
+    return operation == "assign_next_task" ? "dispatch_next_task" : operation;
+}
+
+inline bool same_point(const Point& a, const Point& b)
+{
+    return a.operation == b.operation && a.engine == b.engine && a.threads == b.threads && a.layout == b.layout &&
+           a.shape.dispatchers == b.shape.dispatchers && a.shape.queue_length == b.shape.queue_length &&
+           a.shape.pods == b.shape.pods;
+}
+
+class Report {
+public:
+    explicit Report(std::string store) : store_(std::move(store)) {}
+
+    void section(const std::string& title) const
+    {
+        std::printf("\n== %s\n%-20s %-12s %-14s %3s %9s %6s %4s %11s %6s %12s %7s %8s %8s\n", title.c_str(),
+                    "operation", "engine", "layout", "thr", "dispatch.", "queue", "pods", "ns/op", "iqr%", "ops/s",
+                    "confl/s", "x floor", "x port");
+    }
+
+    void add(const Measurement& m)
+    {
+        rows_.push_back(Row{m, ratio_to(m, floor_engine), ratio_to(m, port_engine), std::nullopt});
+        print(rows_.back());
+    }
+
+    void add_memory(const Point& point, double bytes)
+    {
+        Row row{Measurement{point}, std::nullopt, std::nullopt, bytes};
+        for (std::string_view baseline : {floor_engine, port_engine}) {
+            if (const Row* base = find_memory(baseline); base != nullptr && point.engine != baseline) {
+                (baseline == floor_engine ? row.x_floor : row.x_port) = bytes / *base->bytes_per_dispatcher;
+            }
+        }
+        rows_.push_back(row);
+        std::printf("%-20s %-12s %9zu dispatchers: %8.0f bytes each%s\n", point.operation.c_str(),
+                    point.engine.c_str(), point.shape.dispatchers, bytes, ratio_text(rows_.back()).c_str());
+    }
+
+    const Row* find(const Point& point) const
+    {
+        for (const Row& row : rows_) {
+            if (same_point(row.m.point, point) && !row.bytes_per_dispatcher) {
+                return &row;
+            }
+        }
+        return nullptr;
+    }
+
+    const Row* find_memory(std::string_view engine) const
+    {
+        for (const Row& row : rows_) {
+            if (row.bytes_per_dispatcher && row.m.point.engine == engine) {
+                return &row;
+            }
+        }
+        return nullptr;
+    }
+
+    void write_csv(const std::string& path) const
+    {
+        std::ofstream out(path);
+        if (!out) {
+            throw std::runtime_error("cannot write " + path);
+        }
+        out << "store,operation,engine,layout,threads,dispatchers,queue_length,pods_per_dispatcher,repeats,"
+               "ops_per_repeat,median_ns_per_op,q1_ns_per_op,q3_ns_per_op,ops_per_s,conflicts_per_success,"
+               "x_floor,x_port,bytes_per_dispatcher\n";
+        for (const Row& row : rows_) {
+            const Measurement& m = row.m;
+            const Point& p = m.point;
+            out << store_ << ',' << p.operation << ',' << p.engine << ',' << name_of(p.layout, p.threads) << ','
+                << p.threads << ',' << p.shape.dispatchers << ',' << p.shape.queue_length << ',' << p.shape.pods
+                << ',' << m.repeats << ',' << m.ops_per_repeat << ',' << m.median_ns << ',' << m.q1_ns << ','
+                << m.q3_ns << ',' << m.ops_per_second() << ',' << m.conflicts_per_success << ','
+                << text(row.x_floor) << ',' << text(row.x_port) << ',' << text(row.bytes_per_dispatcher) << '\n';
+        }
+    }
+
+private:
+    std::optional<double> ratio_to(const Measurement& m, std::string_view baseline) const
+    {
+        if (m.point.engine == floor_engine || m.point.engine == port_engine) {
+            return std::nullopt;
+        }
+        Point base = m.point;
+        base.operation = baseline_operation(m.point.operation);
+        base.engine = baseline;
+        const Row* row = find(base);
+        return row == nullptr ? std::nullopt : std::optional<double>{m.median_ns / row->m.median_ns};
+    }
+
+    static std::string text(const std::optional<double>& value)
+    {
+        return value ? std::to_string(*value) : std::string{};
+    }
+
+    static std::string ratio_text(const Row& row)
+    {
+        char buffer[64];
+        std::snprintf(buffer, sizeof buffer, " %8s %8s", row.x_floor ? format(*row.x_floor).c_str() : "-",
+                      row.x_port ? format(*row.x_port).c_str() : "-");
+        return buffer;
+    }
+
+    static std::string format(double ratio)
+    {
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, ratio < 0.1 ? "%.3fx" : "%.2fx", ratio);
+        return buffer;
+    }
+
+    static void print(const Row& row)
+    {
+        const Measurement& m = row.m;
+        const Point& p = m.point;
+        const double spread = m.median_ns > 0 ? 100.0 * (m.q3_ns - m.q1_ns) / m.median_ns : 0;
+        std::printf("%-20s %-12s %-14s %3zu %9zu %6zu %4zu %11.0f %5.1f%% %12.0f %7.3f%s\n", p.operation.c_str(),
+                    p.engine.c_str(), name_of(p.layout, p.threads), p.threads, p.shape.dispatchers,
+                    p.shape.queue_length, p.shape.pods, m.median_ns, spread, m.ops_per_second(),
+                    m.conflicts_per_success, ratio_text(row).c_str());
+        std::fflush(stdout);
+    }
+
+    std::string store_;
+    std::vector<Row> rows_;
+};
+
+} // namespace pod_dispatcher::bench
+
+#endif

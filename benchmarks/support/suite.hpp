@@ -1,0 +1,234 @@
+#ifndef POD_DISPATCHER_BENCH_SUITE_HPP
+#define POD_DISPATCHER_BENCH_SUITE_HPP
+
+// The benchmark grid, run for one library store next to the two baselines: queue
+// length, number of dispatchers, threads, and memory per dispatcher.
+
+#include "baselines/floor.hpp"
+#include "baselines/port.hpp"
+#include "support/fixtures.hpp"
+#include "support/heap.hpp"
+#include "support/report.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pod_dispatcher::bench {
+
+/// How big the grid is.
+struct Scale {
+    std::vector<std::size_t> queue_lengths{1, 100, 10'000};
+    std::vector<std::size_t> dispatcher_counts{1, 10'000, 1'000'000};
+    std::vector<std::size_t> thread_counts{1, 2, 4};
+    std::size_t pods_per_dispatcher = 100;   ///< At most, in the queue-length runs.
+    std::size_t batch_ops = 2000;            ///< Operations per repeat, one thread.
+    std::size_t racing_tasks = 400;          ///< Tasks and pods of the dispatcher threads race on.
+    std::size_t dispatchers_per_thread = 10; ///< Each with pods_per_dispatcher tasks and pods.
+    std::size_t memory_dispatchers = 1'000'000; ///< 0: memory is not measured.
+    RepeatPolicy repeats{};
+};
+
+inline Scale full_scale() { return Scale{}; }
+
+inline Scale quick_scale()
+{
+    Scale scale;
+    scale.dispatcher_counts = {1, 10'000};
+    scale.batch_ops = 200;
+    scale.dispatchers_per_thread = 2;
+    scale.memory_dispatchers = 100'000;
+    scale.repeats = RepeatPolicy{3, 20, std::chrono::milliseconds{20}};
+    return scale;
+}
+
+/// The full grid, or (quick) a few seconds of it: every operation and thread layout at
+/// smaller sizes.
+inline Scale memory_store_scale(bool quick)
+{
+    return quick ? quick_scale() : full_scale();
+}
+
+/// Where a measurement runs: its threads, how they share dispatchers, the store's shape,
+/// and each thread's operations per repeat.
+struct Where {
+    std::size_t threads = 1;
+    Layout layout = Layout::separate;
+    Shape shape{};
+    std::size_t per_lane = 1;
+};
+
+template <class S>
+class Suite {
+public:
+    Suite(std::string engine, StoreFactory<S> make, Scale scale, Report& report)
+        : engine_(std::move(engine)), make_(std::move(make)), scale_(std::move(scale)), report_(report)
+    {
+    }
+
+    void run()
+    {
+        queue_lengths();
+        dispatcher_counts();
+        threads();
+        memory();
+    }
+
+    const std::vector<std::string>& problems() const { return problems_; }
+
+private:
+    void queue_lengths()
+    {
+        report_.section("queue length: one dispatcher, one thread");
+        for (std::size_t queue : scale_.queue_lengths) {
+            const Shape shape{1, queue, std::min(queue, scale_.pods_per_dispatcher)};
+            const Where where{1, Layout::separate, shape, scale_.batch_ops};
+            dispatch(where);
+            assign(where);
+            find(where);
+            remove_last_pod(Where{1, Layout::separate, Shape{1, queue, 1}, scale_.batch_ops});
+            documents(where);
+        }
+    }
+
+    void dispatcher_counts()
+    {
+        report_.section("number of dispatchers: one task and one pod each, one thread");
+        for (std::size_t count : scale_.dispatcher_counts) {
+            const Where where{1, Layout::separate, Shape{count, 1, 1}, scale_.batch_ops};
+            dispatch(where);
+            find(where);
+            remove_last_pod(where);
+            allocate(where);
+        }
+    }
+
+    void threads()
+    {
+        report_.section("threads racing on one dispatcher");
+        const std::size_t racing = scale_.racing_tasks;
+        for (std::size_t threads : scale_.thread_counts) {
+            const Where where{threads, Layout::shared, Shape{1, racing, racing}, racing / threads};
+            dispatch(where);
+            assign(where);
+        }
+        report_.section("threads on separate dispatchers");
+        const std::size_t pods = scale_.pods_per_dispatcher;
+        for (std::size_t threads : scale_.thread_counts) {
+            const Shape shape{threads * scale_.dispatchers_per_thread, pods, pods};
+            const Where where{threads, Layout::separate, shape, scale_.dispatchers_per_thread * pods};
+            dispatch(where);
+            assign(where);
+        }
+    }
+
+    void memory()
+    {
+        if (scale_.memory_dispatchers == 0) {
+            return;
+        }
+        report_.section("memory per dispatcher: one task and one pod each, with indexes");
+        const std::size_t count = scale_.memory_dispatchers;
+        report_.add_memory(point("memory", std::string(floor_engine), Where{1, Layout::separate, {count, 1, 1}}),
+                           bytes_per_dispatcher(floor_, count));
+        report_.add_memory(point("memory", std::string(port_engine), Where{1, Layout::separate, {count, 1, 1}}),
+                           bytes_per_dispatcher(port_, count));
+        report_.add_memory(point("memory", engine_, Where{1, Layout::separate, {count, 1, 1}}),
+                           bytes_per_dispatcher(make_, count));
+    }
+
+    static Point point(std::string operation, std::string engine, const Where& where)
+    {
+        return Point{std::move(operation), std::move(engine), where.threads, where.layout, where.shape};
+    }
+
+    template <class MakeFixture>
+    void time(const Point& point, std::size_t per_lane, MakeFixture make_fixture)
+    {
+        report_.add(measure(point, per_lane, scale_.repeats, make_fixture, problems_));
+    }
+
+    /// Work on the pods of a store seeded with where.shape.
+    template <class Work, class E>
+    void on_pods(const std::string& operation, std::string engine, const StoreFactory<E>& make, const Where& where)
+    {
+        time(point(operation, std::move(engine), where), where.per_lane, [&] {
+            return std::make_unique<PodFixture<E, Work>>(make, where.shape, where.threads, where.layout);
+        });
+    }
+
+    void dispatch(const Where& where)
+    {
+        on_pods<Dispatching>("dispatch_next_task", std::string(floor_engine), floor_, where);
+        on_pods<Dispatching>("dispatch_next_task", std::string(port_engine), port_, where);
+        on_pods<Dispatching>("dispatch_next_task", engine_, make_, where);
+    }
+
+    void find(const Where& where)
+    {
+        on_pods<Finding>("find_one_by_pod_id", std::string(port_engine), port_, where);
+        on_pods<Finding>("find_one_by_pod_id", engine_, make_, where);
+    }
+
+    void assign(const Where& where)
+    {
+        time(point("assign_next_task", engine_, where), where.per_lane, [&] {
+            return std::make_unique<AssignFixture<S>>(make_, where.shape, where.threads, where.layout);
+        });
+    }
+
+    template <class E>
+    void remove_last_pod(std::string engine, const StoreFactory<E>& make, const Where& where)
+    {
+        time(point("remove_pod", std::move(engine), where), where.per_lane,
+             [&] { return std::make_unique<RemoveLastPodFixture<E>>(make, where.shape); });
+    }
+
+    void remove_last_pod(const Where& where)
+    {
+        remove_last_pod(std::string(port_engine), port_, where);
+        remove_last_pod(engine_, make_, where);
+    }
+
+    /// Allocations that each create a dispatcher, into a store holding where.shape's; one
+    /// store serves several repeats while they grow it by a tenth at most.
+    template <class E>
+    void allocate(std::string engine, const StoreFactory<E>& make, const Where& where)
+    {
+        const std::size_t batches = std::max<std::size_t>(1, where.shape.dispatchers / 10 / where.per_lane);
+        time(point("allocate", std::move(engine), where), where.per_lane, [&] {
+            return std::make_unique<AllocateFixture<E>>(make, where.shape, batches * where.per_lane);
+        });
+    }
+
+    void allocate(const Where& where)
+    {
+        allocate(std::string(floor_engine), floor_, where);
+        allocate(std::string(port_engine), port_, where);
+        allocate(engine_, make_, where);
+    }
+
+    void documents(const Where& where)
+    {
+        time(point("json_encode", engine_, where), where.per_lane,
+             [&] { return std::make_unique<DocumentFixture<Encoding>>(where.shape); });
+        time(point("json_decode", engine_, where), where.per_lane,
+             [&] { return std::make_unique<DocumentFixture<Decoding>>(where.shape); });
+    }
+
+    std::string engine_;
+    StoreFactory<S> make_;
+    StoreFactory<FloorStore> floor_ = [] { return std::make_unique<FloorStore>(); };
+    StoreFactory<PortStore> port_ = [] { return std::make_unique<PortStore>(); };
+    Scale scale_;
+    Report& report_;
+    std::vector<std::string> problems_;
+};
+
+} // namespace pod_dispatcher::bench
+
+#endif

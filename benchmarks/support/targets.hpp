@@ -1,0 +1,142 @@
+#ifndef POD_DISPATCHER_BENCH_TARGETS_HPP
+#define POD_DISPATCHER_BENCH_TARGETS_HPP
+
+// The performance targets, printed as PASS or MISS lines. A MISS is a finding, never a
+// failure of the run: only correctness failures fail it.
+
+#include "support/report.hpp"
+#include "support/suite.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+namespace pod_dispatcher::bench {
+
+inline constexpr std::size_t reference_queue = 100;
+inline constexpr std::size_t long_queue = 10'000;
+
+class Targets {
+public:
+    Targets(const Report& report, const Scale& scale, std::string engine)
+        : report_(report), scale_(scale), engine_(std::move(engine))
+    {
+    }
+
+    void print() const
+    {
+        std::printf("\n== targets\n");
+        against_baselines();
+        queue_length();
+        separate_threads();
+        racing_threads();
+        memory();
+    }
+
+private:
+    const Row* row(const char* operation, std::size_t threads, Layout layout, const Shape& shape) const
+    {
+        return report_.find(Point{operation, engine_, threads, layout, shape});
+    }
+
+    Shape queue_shape(std::size_t queue) const { return {1, queue, std::min(queue, scale_.pods_per_dispatcher)}; }
+    Shape separate_shape(std::size_t threads) const
+    {
+        return {threads * scale_.dispatchers_per_thread, scale_.pods_per_dispatcher, scale_.pods_per_dispatcher};
+    }
+    Shape racing_shape() const { return {1, scale_.racing_tasks, scale_.racing_tasks}; }
+
+    static void verdict(bool pass, const std::string& what)
+    {
+        std::printf("%s  %s\n", pass ? "PASS" : "MISS", what.c_str());
+    }
+
+    static void missing(const std::string& what) { std::printf("n/a   %s: not measured at this scale\n", what.c_str()); }
+
+    static std::string number(const char* format, double value)
+    {
+        char buffer[64];
+        std::snprintf(buffer, sizeof buffer, format, value);
+        return buffer;
+    }
+
+    void against_baselines() const
+    {
+        const Row* r = row("dispatch_next_task", 1, Layout::separate, queue_shape(reference_queue));
+        const std::string where = "dispatch_next_task, 1 thread, queue " + std::to_string(reference_queue);
+        if (r == nullptr || !r->x_floor || !r->x_port) {
+            return missing(where);
+        }
+        verdict(*r->x_floor <= 4, where + ": " + number("%.0f ns", r->m.median_ns) + " = " +
+                                      number("%.1fx", *r->x_floor) + " the floor (target: at most 4x)");
+        verdict(*r->x_port <= 0.1, where + ": " + number("%.1fx", 1 / *r->x_port) +
+                                       " faster than the port (target: at least 10x)");
+    }
+
+    void queue_length() const
+    {
+        const Row* reference = row("dispatch_next_task", 1, Layout::separate, queue_shape(reference_queue));
+        const Row* longer = row("dispatch_next_task", 1, Layout::separate, queue_shape(long_queue));
+        const std::string where = "dispatch_next_task per task, queue " + std::to_string(long_queue) + " vs " +
+                                  std::to_string(reference_queue);
+        if (reference == nullptr || longer == nullptr) {
+            return missing(where);
+        }
+        const double ratio = longer->m.median_ns / reference->m.median_ns;
+        verdict(ratio <= 2, where + ": " + number("%.0f", longer->m.median_ns) + " vs " +
+                                number("%.0f ns", reference->m.median_ns) + " = " + number("%.2fx", ratio) +
+                                " (target: at most 2x)");
+    }
+
+    void separate_threads() const
+    {
+        const Row* one = row("dispatch_next_task", 1, Layout::separate, separate_shape(1));
+        const Row* two = row("dispatch_next_task", 2, Layout::separate, separate_shape(2));
+        const std::string where = "dispatch_next_task, 2 threads on separate dispatchers vs 1";
+        if (one == nullptr || two == nullptr) {
+            return missing(where);
+        }
+        const double ratio = two->m.ops_per_second() / one->m.ops_per_second();
+        verdict(ratio >= 1.5, where + ": " + number("%.0f", two->m.ops_per_second()) + " vs " +
+                                  number("%.0f ops/s", one->m.ops_per_second()) + " = " + number("%.2fx", ratio) +
+                                  " (target: at least 1.5x)");
+    }
+
+    void racing_threads() const
+    {
+        const Row* one = row("dispatch_next_task", 1, Layout::shared, racing_shape());
+        const Row* four = row("dispatch_next_task", 4, Layout::shared, racing_shape());
+        const Row* assigning = row("assign_next_task", 4, Layout::shared, racing_shape());
+        const std::string where = "4 threads racing on one dispatcher of " + std::to_string(scale_.racing_tasks) +
+                                  " tasks";
+        if (one == nullptr || four == nullptr || assigning == nullptr) {
+            return missing(where);
+        }
+        const std::size_t problems = four->m.problems + assigning->m.problems;
+        verdict(problems == 0, where + ": every task dispatched exactly once" +
+                                   (problems == 0 ? std::string{} : " -- " + std::to_string(problems) + " failures"));
+        const double ratio = four->m.ops_per_second() / one->m.ops_per_second();
+        verdict(ratio >= 0.8, where + ": " + number("%.0f", four->m.ops_per_second()) + " vs " +
+                                  number("%.0f ops/s", one->m.ops_per_second()) + " on 1 thread = " +
+                                  number("%.2fx", ratio) + " (target: at least 0.8x)");
+    }
+
+    void memory() const
+    {
+        const Row* r = report_.find_memory(engine_);
+        if (r == nullptr) {
+            return missing("memory per dispatcher");
+        }
+        verdict(*r->bytes_per_dispatcher <= 600,
+                "memory per dispatcher at " + std::to_string(r->m.point.shape.dispatchers) + " dispatchers: " +
+                    number("%.0f bytes", *r->bytes_per_dispatcher) + " (target: at most 600)");
+    }
+
+    const Report& report_;
+    const Scale& scale_;
+    std::string engine_;
+};
+
+} // namespace pod_dispatcher::bench
+
+#endif

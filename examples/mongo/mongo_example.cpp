@@ -1,0 +1,2 @@
+#include <pod_dispatcher_mongo/mongo_store.hpp>
+int main() {}

@@ -1,0 +1,8 @@
+# Defines pod_dispatcher::mongo, the MongoStore headers on the C driver, once per build.
+# Included by this directory and by the tests; expects find_package(mongoc-1.0) to have succeeded.
+include_guard(GLOBAL)
+
+add_library(pod_dispatcher_mongo INTERFACE)
+add_library(pod_dispatcher::mongo ALIAS pod_dispatcher_mongo)
+target_include_directories(pod_dispatcher_mongo INTERFACE ${CMAKE_CURRENT_LIST_DIR}/include)
+target_link_libraries(pod_dispatcher_mongo INTERFACE pod_dispatcher::pod_dispatcher mongo::mongoc_shared)

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up what is missing (the MongoDB driver and FerretDB included), builds everything
+# and runs every test, the MongoDB half against a FerretDB server started for the run.
+# Safe to rerun. Extra arguments go to the CMake configure step, e.g.
+#   scripts/test.sh -DPOD_DISPATCHER_SANITIZE=address,undefined
+# BUILD_DIR picks the build directory (default: build).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="${BUILD_DIR:-$repo/build}"
+
+"$repo/scripts/install-deps.sh" --all
+cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
+cmake --build "$build" -j2
+"$repo/tests/mongo/with_ferretdb.sh" ctest --test-dir "$build" --output-on-failure -j2

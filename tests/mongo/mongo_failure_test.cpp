@@ -1,0 +1,43 @@
+// What MongoStore does when the server is away or the URI is wrong.
+
+#include <pod_dispatcher_mongo/mongo_store.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <chrono>
+
+namespace pd = pod_dispatcher;
+using pod_dispatcher::Errc;
+using pod_dispatcher_mongo::MongoStore;
+
+TEST_CASE("MongoStore reports an unreachable server as store_unavailable")
+{
+    // Nothing listens on port 1 of the loopback interface.
+    auto opened = MongoStore::open("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200&connectTimeoutMS=200");
+    REQUIRE(opened);
+    auto& store = opened.value();
+    const auto start = std::chrono::steady_clock::now();
+
+    SECTION("every member fails, keeping the driver's message")
+    {
+        CHECK(store.find_task("t").error() == Errc::store_unavailable);
+        CHECK_FALSE(store.last_error_message().empty());
+        CHECK(store.insert_task(pd::Task{.id = "t"}).error() == Errc::store_unavailable);
+        CHECK(store.find_dispatchers(pd::Query{}).error() == Errc::store_unavailable);
+        CHECK(store.mode().error() == Errc::store_unavailable);
+        CHECK(store.atomically([] { return pd::Result<void>{boost::outcome_v2::success()}; }).error()
+              == Errc::store_unavailable);
+        CHECK(store.events_for("t").empty());
+    }
+    SECTION("quickly")
+    {
+        CHECK(store.find_pod("p").error() == Errc::store_unavailable);
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds{5});
+    }
+}
+
+TEST_CASE("MongoStore refuses a malformed URI")
+{
+    CHECK(MongoStore::open("not a uri").error() == Errc::invalid_argument);
+    CHECK(MongoStore::open("mongodb://").error() == Errc::invalid_argument);
+}

@@ -1,0 +1,155 @@
+// The stored documents, read with the bare C driver: the field names and BSON types
+// another client relies on. And ids that look like operators or paths stay values.
+
+#include "mongo_test_store.hpp"
+
+#include <pod_dispatcher_mongo/mongo_store.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/generators/catch_generators.hpp>
+
+#include <mongoc/mongoc.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pd = pod_dispatcher;
+using pod_dispatcher::Errc;
+using pod_dispatcher_mongo::MongoStore;
+using pod_dispatcher_mongo::test::fresh_store;
+using pod_dispatcher_mongo::test::server_uri;
+
+namespace {
+
+pd::Timestamp at(std::int64_t ms) { return pd::Timestamp{std::chrono::milliseconds{ms}}; }
+
+/// The BSON type of each top-level field of the one document of a collection whose
+/// _id (or resource_id, for events) is id.
+std::map<std::string, bson_type_t> stored_types(const MongoStore& store, const char* collection,
+                                                const char* key, const std::string& id)
+{
+    pod_dispatcher_mongo::detail::ensure_driver_initialised();
+    mongoc_client_t* client = mongoc_client_new(server_uri().c_str());
+    REQUIRE(client != nullptr);
+    mongoc_collection_t* c = mongoc_client_get_collection(client, store.database().c_str(), collection);
+    bson_t filter;
+    bson_init(&filter);
+    bson_append_utf8(&filter, key, -1, id.data(), static_cast<int>(id.size()));
+    mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(c, &filter, nullptr, nullptr);
+    std::map<std::string, bson_type_t> types;
+    const bson_t* doc = nullptr;
+    int found = 0;
+    while (mongoc_cursor_next(cursor, &doc)) {
+        ++found;
+        bson_iter_t it;
+        bson_iter_init(&it, doc);
+        while (bson_iter_next(&it)) {
+            types[bson_iter_key(&it)] = bson_iter_type(&it);
+        }
+    }
+    const bool failed = mongoc_cursor_error(cursor, nullptr);
+    mongoc_cursor_destroy(cursor);
+    bson_destroy(&filter);
+    mongoc_collection_destroy(c);
+    mongoc_client_destroy(client);
+    CHECK_FALSE(failed);
+    CHECK(found == 1);
+    return types;
+}
+
+} // namespace
+
+TEST_CASE("MongoStore stores documents with the spec's field names and BSON types")
+{
+    auto store = fresh_store();
+
+    SECTION("a dispatcher, inserted, updated or upserted")
+    {
+        REQUIRE(store->insert_dispatcher(pd::PodDispatcher{.id = "d", .group_id = "g", .pod_ids = {"p"},
+                                                           .task_ids = {"t"}, .modification_count = 0,
+                                                           .last_modified = at(1'800'000'000'000)}));
+        const std::map<std::string, bson_type_t> expected{
+            {"_id", BSON_TYPE_UTF8},      {"group_id", BSON_TYPE_UTF8},           {"pod_ids", BSON_TYPE_ARRAY},
+            {"task_ids", BSON_TYPE_ARRAY}, {"modification_count", BSON_TYPE_INT64}, {"last_modified", BSON_TYPE_DATE_TIME},
+        };
+        CHECK(stored_types(*store, "pod_dispatchers", "_id", "d") == expected);
+        REQUIRE(store->update_dispatcher(pd::by_id("d"), pd::DispatcherUpdate{.dequeue = "t", .last_modified = at(1)})
+                    .value()
+                    .updated
+                == 1);
+        CHECK(stored_types(*store, "pod_dispatchers", "_id", "d") == expected);
+        REQUIRE(store->upsert_dispatcher(pd::Query{.modification_count = 0},
+                                         pd::DispatcherUpdate{.id = "e", .group_id = "h", .last_modified = at(1)}));
+        CHECK(stored_types(*store, "pod_dispatchers", "_id", "e") == expected);
+    }
+    SECTION("a task: enums as strings, set timestamps as dates, unset ones omitted")
+    {
+        REQUIRE(store->insert_task(pd::Task{.id = "t", .activated_time = at(1'800'000'000'000),
+                                            .depends_on = {{"u", true, false}}}));
+        const auto types = stored_types(*store, "tasks", "_id", "t");
+        CHECK(types.at("_id") == BSON_TYPE_UTF8);
+        CHECK(types.at("status") == BSON_TYPE_UTF8);
+        CHECK(types.at("execution_platform") == BSON_TYPE_UTF8);
+        CHECK(types.at("activated_time") == BSON_TYPE_DATE_TIME);
+        CHECK(types.at("priority") == BSON_TYPE_INT64);
+        CHECK(types.at("execution") == BSON_TYPE_INT32);
+        CHECK(types.at("depends_on") == BSON_TYPE_ARRAY);
+        CHECK(types.count("dispatch_time") == 0);
+        CHECK(types.count("id") == 0);
+    }
+    SECTION("pods, project refs and events")
+    {
+        REQUIRE(store->insert_pod(pd::Pod{.id = "p"}));
+        REQUIRE(store->insert_project_ref(pd::ProjectRef{.id = "r"}));
+        REQUIRE(store->insert_events({pd::Event{"t", pd::EventType::task_dispatched, at(1), {{"pod", "p"}}}}));
+        CHECK(stored_types(*store, "pods", "_id", "p").at("status") == BSON_TYPE_UTF8);
+        CHECK(stored_types(*store, "project_ref", "_id", "r").at("dispatching_disabled") == BSON_TYPE_BOOL);
+        const auto event = stored_types(*store, "events", "resource_id", "t");
+        CHECK(event.at("type") == BSON_TYPE_UTF8);
+        CHECK(event.at("timestamp") == BSON_TYPE_DATE_TIME);
+        CHECK(event.at("data") == BSON_TYPE_DOCUMENT);
+    }
+}
+
+TEST_CASE("MongoStore stores and matches hostile ids literally")
+{
+    using namespace std::string_literals;
+    const auto id = GENERATE("$where"s, "a.b"s, R"({"x":1})"s, "nul\0inside"s, "$gt"s, "'quote\""s, "$"s);
+    auto store = fresh_store();
+
+    SECTION("as a task id, never matching a prefix or an operator")
+    {
+        REQUIRE(store->insert_task(pd::Task{.id = id}));
+        REQUIRE(store->insert_task(pd::Task{.id = "nul"}));
+        REQUIRE(store->insert_task(pd::Task{.id = "other"}));
+        CHECK(store->find_task(id).value() == pd::Task{.id = id});
+        CHECK(store->insert_task(pd::Task{.id = id}).error() == Errc::duplicate_key);
+        auto after = pd::Task{.id = id, .status = pd::TaskStatus::dispatched};
+        CHECK(store->replace_task(pd::Task{.id = id}, after));
+        CHECK(store->find_task(id).value() == after);
+        CHECK(store->find_task("nul").value() == pd::Task{.id = "nul"});
+    }
+    SECTION("as dispatcher, group, pod and task ids")
+    {
+        REQUIRE(store->insert_dispatcher(pd::PodDispatcher{.id = id, .group_id = id, .pod_ids = {id},
+                                                           .task_ids = {id, "next"}}));
+        REQUIRE(store->insert_dispatcher(pd::PodDispatcher{.id = "other", .group_id = "other"}));
+        CHECK(store->find_dispatcher(pd::by_pod_id(id), 10).value()->id == id);
+        CHECK(store->find_dispatcher(pd::by_group_id(id), 10).value()->id == id);
+        CHECK(store->find_dispatchers(pd::by_id(id)).value().size() == 1);
+        const pd::DispatcherUpdate dequeue{.dequeue = id, .last_modified = at(1)};
+        CHECK(store->update_dispatcher(pd::by_id(id), dequeue).value().updated == 1);
+        CHECK(store->find_dispatcher(pd::by_id(id), 10).value()->task_ids == std::vector<std::string>{"next"});
+        CHECK(store->insert_dispatcher(pd::PodDispatcher{.id = "third", .group_id = "third", .pod_ids = {id}})
+                  .error()
+              == Errc::duplicate_key);
+    }
+    SECTION("as an event's resource")
+    {
+        const pd::Event event{id, pd::EventType::pod_status_changed, at(5), {{"pod", id}, {"list", {id}}}};
+        REQUIRE(store->insert_events({event}));
+        CHECK(store->events_for(id) == std::vector<pd::Event>{event});
+    }
+}

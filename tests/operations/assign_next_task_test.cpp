@@ -1,0 +1,247 @@
+// assign_next_task: dequeue what cannot run, dispatch the first task that can.
+
+#include "support/documents.hpp"
+#include "support/store_types.hpp"
+#include "support/unchanged.hpp"
+
+#include <catch2/catch_template_test_macros.hpp>
+#include <catch2/catch_test_macros.hpp>
+
+using namespace pod_dispatcher;
+using namespace pod_dispatcher::test;
+
+namespace {
+
+template <class S>
+void require_rejected(S& store, PodDispatcher& d, Pod& pod, Errc expected)
+{
+    const Unchanged<S> unchanged{store};
+    const PodDispatcher d_before = d;
+    const Pod pod_before = pod;
+    const auto result = d.assign_next_task(store, pod);
+    REQUIRE_FALSE(result);
+    REQUIRE(result.error() == expected);
+    REQUIRE(unchanged());
+    REQUIRE(d == d_before);
+    REQUIRE(pod == pod_before);
+}
+
+template <class S>
+Task assigned(S& store, PodDispatcher& d, Pod& pod)
+{
+    auto task = d.assign_next_task(store, pod);
+    REQUIRE(task);
+    REQUIRE(task.value());
+    return *task.value();
+}
+
+} // namespace
+
+TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
+{
+    auto owned = StoreFactory<TestType>::make();
+    TestType& store = *owned;
+    seed(store, enabled_project());
+    Pod pod = running_pod("p1");
+    seed(store, pod);
+
+    SECTION("dispatches the head of the queue to the pod")
+    {
+        seed(store, dispatchable_task("t1"));
+        seed(store, dispatchable_task("t2"));
+        PodDispatcher d = new_pod_dispatcher("group", {"t1", "t2"}, {"p1"});
+        seed(store, d);
+        const Timestamp before = now();
+
+        const Task task = assigned(store, d, pod);
+
+        SECTION("the task is dispatched to the pod, as stored")
+        {
+            REQUIRE(task.id == "t1");
+            REQUIRE(task.status == TaskStatus::dispatched);
+            REQUIRE(task.pod_id == "p1");
+            REQUIRE(task.agent_version == "agent-2026-11");
+            REQUIRE(task.dispatch_time >= before);
+            REQUIRE(task.last_heartbeat == task.dispatch_time);
+            REQUIRE(stored_task(store, "t1") == task);
+        }
+        SECTION("the pod runs the task and is decommissioned, in the store and the caller's copy")
+        {
+            REQUIRE(pod.running_task_id == "t1");
+            REQUIRE(pod.running_task_execution == task.execution);
+            REQUIRE(pod.status == PodStatus::decommissioned);
+            REQUIRE(stored_pod(store, "p1") == pod);
+        }
+        SECTION("the task leaves the queue under a new modification_count")
+        {
+            REQUIRE(d.task_ids == std::vector<std::string>{"t2"});
+            REQUIRE(d.modification_count == 1);
+            REQUIRE(d.last_modified >= before);
+            REQUIRE(stored_dispatcher(store, d.id) == d);
+        }
+        SECTION("records task_dispatched for the task and pod_assigned_task, pod_status_changed for the pod")
+        {
+            REQUIRE(event_types(store, "t1") == std::vector<EventType>{EventType::task_dispatched});
+            REQUIRE(event_types(store, "p1") ==
+                    std::vector<EventType>{EventType::pod_assigned_task, EventType::pod_status_changed});
+        }
+        SECTION("a pod that already runs a task is pod_busy, and nothing is written")
+        {
+            require_rejected(store, d, pod, Errc::pod_busy);
+        }
+    }
+    SECTION("dequeues and skips a task id with no stored task")
+    {
+        seed(store, dispatchable_task("t2"));
+        PodDispatcher d = new_pod_dispatcher("group", {"gone", "t2"}, {"p1"});
+        seed(store, d);
+        REQUIRE(assigned(store, d, pod).id == "t2");
+        REQUIRE(d.task_ids.empty());
+        REQUIRE(d.modification_count == 2); // every dequeue is its own conditional write
+    }
+    SECTION("releases and skips a task that is allocated but no longer dispatchable")
+    {
+        Task deactivated = dispatchable_task("t1");
+        deactivated.activated = false;
+        seed(store, deactivated);
+        seed(store, dispatchable_task("t2"));
+        PodDispatcher d = new_pod_dispatcher("group", {"t1", "t2"}, {"p1"});
+        seed(store, d);
+        REQUIRE(assigned(store, d, pod).id == "t2");
+        const Task released = stored_task(store, "t1");
+        REQUIRE_FALSE(released.container_allocated);
+        REQUIRE(released.container_allocated_time == Timestamp{});
+        REQUIRE(released.status == TaskStatus::undispatched);
+        REQUIRE(event_types(store, "t1") == std::vector<EventType>{EventType::container_deallocated});
+    }
+    SECTION("skips an unallocated task without recording a release")
+    {
+        seed(store, allocatable_task("t1"));
+        seed(store, dispatchable_task("t2"));
+        PodDispatcher d = new_pod_dispatcher("group", {"t1", "t2"}, {"p1"});
+        seed(store, d);
+        REQUIRE(assigned(store, d, pod).id == "t2");
+        REQUIRE(stored_task(store, "t1") == allocatable_task("t1"));
+        REQUIRE(store.events_for("t1").empty());
+    }
+    SECTION("skips tasks whose project forbids dispatching")
+    {
+        auto project = [](std::string id, bool enabled, bool hidden, bool dispatching_disabled) {
+            ProjectRef ref = enabled_project(std::move(id));
+            ref.enabled = enabled;
+            ref.hidden = hidden;
+            ref.dispatching_disabled = dispatching_disabled;
+            return ref;
+        };
+        seed(store, project("disabled", false, false, false));
+        seed(store, project("hidden-disabled", false, true, false));
+        seed(store, project("no-dispatching", true, false, true));
+        auto in_project = [](std::string id, std::string project_id, std::string requester) {
+            Task task = dispatchable_task(std::move(id));
+            task.project = std::move(project_id);
+            task.requester = std::move(requester);
+            return task;
+        };
+        seed(store, in_project("missing-project", "nowhere", "patch_request"));
+        seed(store, in_project("disabled-project", "disabled", "patch_request"));
+        seed(store, in_project("hidden-non-pr", "hidden-disabled", "patch_request"));
+        seed(store, in_project("no-dispatching", "no-dispatching", "github_pull_request"));
+        seed(store, in_project("hidden-pr", "hidden-disabled", "github_pull_request"));
+        PodDispatcher d = new_pod_dispatcher(
+            "group", {"missing-project", "disabled-project", "hidden-non-pr", "no-dispatching", "hidden-pr"}, {"p1"});
+        seed(store, d);
+
+        REQUIRE(assigned(store, d, pod).id == "hidden-pr");
+        for (const char* skipped : {"missing-project", "disabled-project", "hidden-non-pr", "no-dispatching"}) {
+            CAPTURE(skipped);
+            REQUIRE_FALSE(stored_task(store, skipped).container_allocated);
+            REQUIRE(event_types(store, skipped) == std::vector<EventType>{EventType::container_deallocated});
+        }
+        REQUIRE(d.task_ids.empty());
+    }
+    SECTION("gives an empty optional when the queue runs out, keeping the dequeues")
+    {
+        seed(store, allocatable_task("t1"));
+        PodDispatcher d = new_pod_dispatcher("group", {"t1", "gone"}, {"p1"});
+        seed(store, d);
+        auto task = d.assign_next_task(store, pod);
+        REQUIRE(task);
+        REQUIRE(task.value() == std::nullopt);
+        REQUIRE(d.task_ids.empty());
+        REQUIRE(stored_dispatcher(store, d.id) == d);
+        REQUIRE(pod == stored_pod(store, "p1"));
+        REQUIRE(pod.running_task_id.empty());
+    }
+    SECTION("marks an undispatched display task dispatched")
+    {
+        Task display = allocatable_task("display");
+        display.display_only = true;
+        display.execution_tasks = {"t1"};
+        seed(store, display);
+        Task execution = dispatchable_task("t1");
+        execution.display_task_id = "display";
+        seed(store, execution);
+        PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p1"});
+        seed(store, d);
+        REQUIRE(assigned(store, d, pod).id == "t1");
+        REQUIRE(stored_task(store, "display").status == TaskStatus::dispatched);
+    }
+    SECTION("leaves a display task that is already past undispatched alone")
+    {
+        Task display = allocatable_task("display");
+        display.status = TaskStatus::started;
+        seed(store, display);
+        Task execution = dispatchable_task("t1");
+        execution.display_task_id = "display";
+        seed(store, execution);
+        PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p1"});
+        seed(store, d);
+        REQUIRE(assigned(store, d, pod).id == "t1");
+        REQUIRE(stored_task(store, "display") == display);
+    }
+    SECTION("a pod that is not running is precondition_failed, and nothing is written")
+    {
+        Pod starting = running_pod("p2");
+        starting.status = PodStatus::starting;
+        seed(store, starting);
+        seed(store, dispatchable_task("t1"));
+        PodDispatcher d = new_pod_dispatcher("group", {"gone", "t1"}, {"p2"});
+        seed(store, d);
+        require_rejected(store, d, starting, Errc::precondition_failed);
+    }
+    SECTION("a stored pod that already runs a task is precondition_failed, and nothing is written")
+    {
+        Pod stored = running_pod("p2");
+        stored.running_task_id = "earlier";
+        seed(store, stored);
+        seed(store, dispatchable_task("t1"));
+        PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p2"});
+        seed(store, d);
+        Pod stale = running_pod("p2");
+        require_rejected(store, d, stale, Errc::precondition_failed);
+    }
+    SECTION("a pod that is not stored is not_found, and nothing is written")
+    {
+        seed(store, dispatchable_task("t1"));
+        PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p9"});
+        seed(store, d);
+        Pod unknown = running_pod("p9");
+        require_rejected(store, d, unknown, Errc::not_found);
+    }
+    SECTION("a stale dispatcher is conflict, and nothing is written")
+    {
+        seed(store, dispatchable_task("t1"));
+        PodDispatcher d = new_pod_dispatcher("group", {"gone", "t1"}, {"p1"});
+        seed(store, d);
+        PodDispatcher newer = d;
+        REQUIRE(newer.upsert_atomically(store));
+        require_rejected(store, d, pod, Errc::conflict);
+    }
+    SECTION("an empty pod id is invalid_argument, and nothing is written")
+    {
+        PodDispatcher d = new_pod_dispatcher("group", {}, {"p1"});
+        seed(store, d);
+        Pod nameless = running_pod("");
+        require_rejected(store, d, nameless, Errc::invalid_argument);
+    }
+}

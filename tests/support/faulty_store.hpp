@@ -1,0 +1,143 @@
+#ifndef POD_DISPATCHER_TESTS_FAULTY_STORE_HPP
+#define POD_DISPATCHER_TESTS_FAULTY_STORE_HPP
+
+// FaultyStore: a Store that fails the k-th call on command, to show that a failing
+// backend leaves nothing half written. And contents_json: a whole store as one JSON
+// value, to show that a failed call wrote nothing.
+
+#include <pod_dispatcher/memory_store.hpp>
+#include <pod_dispatcher/pod_dispatcher.hpp>
+
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pod_dispatcher::test {
+
+/// Forwards every Store member to an inner store and counts the calls. After fail_at(k),
+/// the k-th call from then on returns Errc::store_unavailable without reaching the inner
+/// store, as a lost connection would.
+///
+/// atomically is two calls: its own, and the commit once its work has succeeded, so a
+/// fault can also strike after the last write of a unit. The work runs inside the inner
+/// store's unit of work, so the inner store rolls back whatever a fault interrupts.
+template <Store S>
+class FaultyStore {
+public:
+    explicit FaultyStore(S& inner) : inner_(inner) {}
+
+    /// Fails the k-th call from now on (counting from 1); 0 fails none. Restarts the counts.
+    void fail_at(std::size_t k) noexcept
+    {
+        calls_ = 0;
+        faults_ = 0;
+        fail_at_ = k;
+    }
+
+    /// Calls made since the last fail_at.
+    std::size_t calls() const noexcept { return calls_; }
+
+    /// Faults injected since the last fail_at: 0 or 1.
+    std::size_t faults() const noexcept { return faults_; }
+
+    Result<std::vector<PodDispatcher>> find_dispatchers(const Query& q)
+    {
+        return call([&] { return inner_.find_dispatchers(q); });
+    }
+    Result<std::optional<PodDispatcher>> find_dispatcher(const Query& q, std::size_t max_task_ids)
+    {
+        return call([&] { return inner_.find_dispatcher(q, max_task_ids); });
+    }
+    Result<void> insert_dispatcher(const PodDispatcher& d)
+    {
+        return call([&] { return inner_.insert_dispatcher(d); });
+    }
+    Result<ChangeInfo> update_dispatcher(const Query& q, const DispatcherUpdate& u)
+    {
+        return call([&] { return inner_.update_dispatcher(q, u); });
+    }
+    Result<ChangeInfo> upsert_dispatcher(const Query& q, const DispatcherUpdate& u)
+    {
+        return call([&] { return inner_.upsert_dispatcher(q, u); });
+    }
+    Result<std::optional<Task>> find_task(std::string_view id)
+    {
+        return call([&] { return inner_.find_task(id); });
+    }
+    Result<void> replace_task(const Task& before, const Task& after)
+    {
+        return call([&] { return inner_.replace_task(before, after); });
+    }
+    Result<std::optional<Pod>> find_pod(std::string_view id)
+    {
+        return call([&] { return inner_.find_pod(id); });
+    }
+    Result<void> insert_pod(const Pod& pod)
+    {
+        return call([&] { return inner_.insert_pod(pod); });
+    }
+    Result<void> replace_pod(const Pod& before, const Pod& after)
+    {
+        return call([&] { return inner_.replace_pod(before, after); });
+    }
+    Result<std::optional<ProjectRef>> find_project_ref(std::string_view id)
+    {
+        return call([&] { return inner_.find_project_ref(id); });
+    }
+    Result<void> insert_events(std::vector<Event> events)
+    {
+        return call([&] { return inner_.insert_events(std::move(events)); });
+    }
+
+    template <class F>
+    Result<void> atomically(F&& work)
+    {
+        return call([&] {
+            return inner_.atomically([&]() -> Result<void> {
+                BOOST_OUTCOME_TRY(work());
+                return call([] { return Result<void>{boost::outcome_v2::success()}; });
+            });
+        });
+    }
+
+private:
+    template <class F>
+    auto call(F&& forward) -> decltype(forward())
+    {
+        if (++calls_ == fail_at_) {
+            ++faults_;
+            return Errc::store_unavailable;
+        }
+        return forward();
+    }
+
+    S& inner_;
+    std::atomic<std::size_t> calls_ = 0;
+    std::atomic<std::size_t> faults_ = 0;
+    std::atomic<std::size_t> fail_at_ = 0;
+};
+
+static_assert(Store<FaultyStore<MemoryStore>>);
+
+/// Everything a store holds as one JSON object, keyed by kind: equal values mean equal
+/// stores, and a failed comparison prints what differs.
+inline boost::json::value contents_json(const StoreContents& contents)
+{
+    return boost::json::object{
+        {"dispatchers", boost::json::value_from(contents.dispatchers)},
+        {"tasks", boost::json::value_from(contents.tasks)},
+        {"pods", boost::json::value_from(contents.pods)},
+        {"project_refs", boost::json::value_from(contents.project_refs)},
+        {"events", boost::json::value_from(contents.events)},
+    };
+}
+
+} // namespace pod_dispatcher::test
+
+#endif
