@@ -32,6 +32,7 @@ bench::Scale mongo_scale(bool quick)
     scale.dispatchers_per_thread = 1;
     scale.pods_per_dispatcher = quick ? 20 : 100;
     scale.memory_dispatchers = 0; // The server's memory, not this process's.
+    scale.timing_targets = false;
     scale.repeats = quick ? bench::RepeatPolicy{2, 5, std::chrono::milliseconds{0}}
                           : bench::RepeatPolicy{5, 50, std::chrono::milliseconds{2000}};
     return scale;

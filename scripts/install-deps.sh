@@ -43,13 +43,26 @@ apt_install() {
 apt_install "" g++ cmake ninja-build pkg-config
 apt_install bookworm-backports libboost1.83-dev libboost-json1.83-dev libcatch2-dev
 
+# FerretDB from the Go module proxy, built once into a cache. A plain `go install`
+# leaves out the version file FerretDB embeds and panics at start, so build from the
+# module source with that file written.
+build_ferretdb() {
+  local version=$1
+  local bin="${POD_DISPATCHER_CACHE:-$HOME/.cache/pod_dispatcher}/ferretdb-$version"
+  "$bin/ferretdb" --version >/dev/null 2>&1 && return 0
+  local source work
+  source=$(go mod download -json "github.com/FerretDB/FerretDB@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  work=$(mktemp -d)
+  cp -r "$source/." "$work"
+  chmod -R u+w "$work"
+  echo "$version" >"$work/build/version/version.txt"
+  mkdir -p "$bin"
+  (cd "$work" && go build -o "$bin/ferretdb" ./cmd/ferretdb)
+  rm -rf "$work"
+}
+
 if $want_all; then
   apt_install "" libmongoc-dev libbson-dev clang libclang-rt-14-dev gnuplot-nox
   command -v go >/dev/null || apt_install bookworm-backports golang-go
-  ferretdb_version=v1.24.2
-  gobin="${POD_DISPATCHER_CACHE:-$HOME/.cache/pod_dispatcher}/ferretdb-$ferretdb_version"
-  if [[ ! -x "$gobin/ferretdb" ]]; then
-    mkdir -p "$gobin"
-    GOBIN="$gobin" go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$ferretdb_version"
-  fi
+  build_ferretdb v1.24.2
 fi

@@ -73,7 +73,8 @@ public:
     }
 
 private:
-    struct Dispatcher {
+    // A cache line each, so that threads on neighbouring dispatchers do not slow each other.
+    struct alignas(64) Dispatcher {
         std::mutex mutex;
         std::deque<std::string> queue; ///< Guarded by mutex.
     };

@@ -75,26 +75,40 @@ struct Finding {
     void verify(const std::vector<Tally>&, std::vector<std::string>&) {}
 };
 
-/// A store seeded with a Shape, whose items are its pods' ids.
-template <class S, class Work>
-class PodFixture {
+/// What every fixture over a store has: the store, the lanes of work it can still do,
+/// and no checks beyond each operation's own.
+template <class S, class ItemType>
+class StoreFixture {
 public:
-    using Item = std::string;
-
-    PodFixture(const StoreFactory<S>& make, const Shape& shape, std::size_t threads, Layout layout)
-        : store_(make()), lanes_(Lanes<Item>::per_pod(shape, threads, layout, pod_id))
-    {
-        seed(*store_, shape);
-    }
+    using Item = ItemType;
 
     std::size_t capacity() const { return lanes_.capacity(); }
+    std::vector<std::span<Item>> next_batch(std::size_t per_lane) { return lanes_.take(per_lane); }
+    void verify(const std::vector<Tally>&, std::vector<std::string>&) {}
 
-    std::vector<std::span<Item>> next_batch(std::size_t per_lane)
+protected:
+    StoreFixture(std::unique_ptr<S> store, Lanes<Item> lanes) : store_(std::move(store)), lanes_(std::move(lanes)) {}
+
+    std::unique_ptr<S> store_;
+    Lanes<Item> lanes_;
+};
+
+/// A store seeded with a Shape, whose items are its pods' ids.
+template <class S, class Work>
+class PodFixture : public StoreFixture<S, std::string> {
+public:
+    PodFixture(const StoreFactory<S>& make, const Shape& shape, std::size_t threads, Layout layout)
+        : StoreFixture<S, std::string>(make(), Lanes<std::string>::per_pod(shape, threads, layout, pod_id))
     {
-        return Work::leaves_store_unchanged ? lanes_.take_cyclic(per_lane) : lanes_.take(per_lane);
+        seed(*this->store_, shape);
     }
 
-    void run(std::size_t, Item& pod, Tally& tally) { work_.run(*store_, pod, tally); }
+    std::vector<std::span<std::string>> next_batch(std::size_t per_lane)
+    {
+        return Work::leaves_store_unchanged ? this->lanes_.take_cyclic(per_lane) : this->lanes_.take(per_lane);
+    }
+
+    void run(std::size_t, std::string& pod, Tally& tally) { work_.run(*this->store_, pod, tally); }
 
     void verify(const std::vector<Tally>& tallies, std::vector<std::string>& problems)
     {
@@ -102,8 +116,6 @@ public:
     }
 
 private:
-    std::unique_ptr<S> store_;
-    Lanes<Item> lanes_;
     Work work_;
 };
 
@@ -115,17 +127,13 @@ struct AssignItem {
 /// pd.assign_next_task: each lane holds its own copy of every dispatcher, as a caller
 /// would, and re-reads it when it turns out stale.
 template <class S>
-class AssignFixture {
+class AssignFixture : public StoreFixture<S, AssignItem> {
 public:
-    using Item = AssignItem;
-
     AssignFixture(const StoreFactory<S>& make, const Shape& shape, std::size_t threads, Layout layout)
-        : store_(make()),
-          lanes_(Lanes<Item>::per_pod(shape, threads, layout,
-                                      [](std::size_t d, std::size_t p) { return Item{d, running_pod(pod_id(d, p))}; })),
+        : StoreFixture<S, AssignItem>(make(), Lanes<AssignItem>::per_pod(shape, threads, layout, item_for)),
           copies_(threads)
     {
-        seed(*store_, shape);
+        seed(*this->store_, shape);
         for (auto& copies : copies_) {
             for (std::size_t d = 0; d < shape.dispatchers; ++d) {
                 copies.push_back(dispatcher_doc(d, shape));
@@ -133,12 +141,9 @@ public:
         }
     }
 
-    std::size_t capacity() const { return lanes_.capacity(); }
-    std::vector<std::span<Item>> next_batch(std::size_t per_lane) { return lanes_.take(per_lane); }
-
-    void run(std::size_t lane, Item& item, Tally& tally)
+    void run(std::size_t lane, AssignItem& item, Tally& tally)
     {
-        assign_for(*store_, copies_[lane][item.dispatcher], item.pod, tally);
+        assign_for(*this->store_, copies_[lane][item.dispatcher], item.pod, tally);
     }
 
     void verify(const std::vector<Tally>& tallies, std::vector<std::string>& problems)
@@ -147,34 +152,31 @@ public:
     }
 
 private:
-    std::unique_ptr<S> store_;
-    Lanes<Item> lanes_;
+    static AssignItem item_for(std::size_t d, std::size_t p) { return AssignItem{d, running_pod(pod_id(d, p))}; }
+
     std::vector<std::vector<PodDispatcher>> copies_;
     DispatchedOnce once_;
 };
 
 /// pd.remove_pod of each dispatcher's only pod, which takes the queue with it.
 template <class S>
-class RemoveLastPodFixture {
+class RemoveLastPodFixture : public StoreFixture<S, PodDispatcher> {
 public:
-    using Item = PodDispatcher;
-
     RemoveLastPodFixture(const StoreFactory<S>& make, const Shape& shape)
-        : store_(make()),
-          lanes_(Lanes<Item>::per_pod(Shape{shape.dispatchers, 1, 1}, 1, Layout::separate,
-                                      [&](std::size_t d, std::size_t) { return dispatcher_doc(d, shape); }))
+        : StoreFixture<S, PodDispatcher>(make(), lanes_for(shape))
     {
-        seed(*store_, shape);
+        seed(*this->store_, shape);
     }
 
-    std::size_t capacity() const { return lanes_.capacity(); }
-    std::vector<std::span<Item>> next_batch(std::size_t per_lane) { return lanes_.take(per_lane); }
-    void run(std::size_t, Item& d, Tally& tally) { remove_last_pod_for(*store_, d, tally); }
-    void verify(const std::vector<Tally>&, std::vector<std::string>&) {}
+    void run(std::size_t, PodDispatcher& d, Tally& tally) { remove_last_pod_for(*this->store_, d, tally); }
 
 private:
-    std::unique_ptr<S> store_;
-    Lanes<Item> lanes_;
+    /// One item per dispatcher: the caller's copy of it.
+    static Lanes<PodDispatcher> lanes_for(const Shape& shape)
+    {
+        return Lanes<PodDispatcher>::per_pod(Shape{shape.dispatchers, 1, 1}, 1, Layout::separate,
+                                             [&](std::size_t d, std::size_t) { return dispatcher_doc(d, shape); });
+    }
 };
 
 struct AllocateItem {
@@ -185,30 +187,27 @@ struct AllocateItem {
 /// allocate of fresh tasks, each the first of its group, into a store that already holds
 /// the dispatchers of shape.
 template <class S>
-class AllocateFixture {
+class AllocateFixture : public StoreFixture<S, AllocateItem> {
 public:
-    using Item = AllocateItem;
-
     AllocateFixture(const StoreFactory<S>& make, const Shape& shape, std::size_t tasks)
-        : store_(make()),
-          lanes_(Lanes<Item>::per_pod(Shape{tasks, 1, 1}, 1, Layout::separate, [](std::size_t i, std::size_t) {
-              return Item{allocatable_task("a" + std::to_string(i)), intent_pod("ap" + std::to_string(i))};
-          }))
+        : StoreFixture<S, AllocateItem>(make(),
+                                        Lanes<AllocateItem>::per_pod(Shape{tasks, 1, 1}, 1, Layout::separate, item_for))
     {
-        seed(*store_, shape);
+        seed(*this->store_, shape);
         for (std::size_t i = 0; i < tasks; ++i) {
-            expect(store_->insert_task(allocatable_task("a" + std::to_string(i))), "task");
+            expect(this->store_->insert_task(allocatable_task(fresh_task_id(i))), "task");
         }
     }
 
-    std::size_t capacity() const { return lanes_.capacity(); }
-    std::vector<std::span<Item>> next_batch(std::size_t per_lane) { return lanes_.take(per_lane); }
-    void run(std::size_t, Item& item, Tally& tally) { allocate_for(*store_, item.task, item.pod, tally); }
-    void verify(const std::vector<Tally>&, std::vector<std::string>&) {}
+    void run(std::size_t, AllocateItem& item, Tally& tally) { allocate_for(*this->store_, item.task, item.pod, tally); }
 
 private:
-    std::unique_ptr<S> store_;
-    Lanes<Item> lanes_;
+    static std::string fresh_task_id(std::size_t i) { return "a" + std::to_string(i); }
+
+    static AllocateItem item_for(std::size_t i, std::size_t)
+    {
+        return AllocateItem{allocatable_task(fresh_task_id(i)), intent_pod("ap" + std::to_string(i))};
+    }
 };
 
 /// boost::json::value_from of a dispatcher.

@@ -9,13 +9,13 @@
 #include "support/suite.hpp"
 #include "support/targets.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
-#include <algorithm>
 
 #ifndef POD_DISPATCHER_BENCH_BUILD_TYPE
 #define POD_DISPATCHER_BENCH_BUILD_TYPE "unknown"
@@ -44,6 +44,30 @@ inline bool parse(int argc, char** argv, Options& options)
     return true;
 }
 
+/// The one-minute load average, or a negative number where the system does not say.
+inline double load_average()
+{
+    double load = -1;
+    if (std::FILE* file = std::fopen("/proc/loadavg", "r")) {
+        if (std::fscanf(file, "%lf", &load) != 1) {
+            load = -1;
+        }
+        std::fclose(file);
+    }
+    return load;
+}
+
+/// Says so when other processes compete for the processors: timings are then noisy, and
+/// thread scaling cannot show.
+inline void print_load(const char* when)
+{
+    const double load = load_average();
+    const unsigned processors = std::thread::hardware_concurrency();
+    std::printf("load average %s: %.2f on %u processors%s\n", when, load, processors,
+                load > 0.5 * processors ? " -- the machine is busy: expect noisy timings and poor thread scaling"
+                                        : "");
+}
+
 inline void print_header(const std::string& engine, const Options& options)
 {
     std::printf("pod_dispatcher benchmarks: %s, %s mode, %s build, %u hardware threads\n", engine.c_str(),
@@ -52,6 +76,7 @@ inline void print_header(const std::string& engine, const Options& options)
 #ifndef NDEBUG
     std::printf("warning: assertions are on; configure with -DCMAKE_BUILD_TYPE=Release for real numbers\n");
 #endif
+    print_load("at the start");
     std::printf("ns/op: median over repeats of wall time per operation, all threads together; iqr%%: spread\n"
                 "of the middle half of repeats; x floor, x port: cost relative to the baselines (lower is better)\n");
 }
@@ -86,6 +111,7 @@ int run_benchmarks(int argc, char** argv, const std::string& engine, StoreFactor
         suite.run();
         report.write_csv(options.csv);
         Targets{report, scale, engine}.print();
+        print_load("at the end");
         std::printf("\nresults written to %s\n", options.csv.c_str());
         return report_problems(suite.problems());
     } catch (const std::exception& e) {

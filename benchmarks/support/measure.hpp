@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstddef>
 #include <latch>
+#include <memory>
 #include <stdexcept>
 #include <span>
 #include <string>
@@ -28,8 +29,9 @@ namespace pod_dispatcher::bench {
 
 using Clock = std::chrono::steady_clock;
 
-/// What one lane's operations did in one batch.
-struct Tally {
+/// What one lane's operations did in one batch. A cache line each, so that threads
+/// counting side by side do not slow each other down.
+struct alignas(64) Tally {
     std::size_t ops = 0;                  ///< Operations that succeeded.
     std::size_t conflicts = 0;            ///< Errc::conflict seen, retried or returned.
     std::vector<std::string> dispatched;  ///< Ids of the tasks handed out.
@@ -63,6 +65,10 @@ struct RepeatPolicy {
     std::size_t min_repeats = 11;
     std::size_t max_repeats = 500;
     std::chrono::milliseconds min_time{500}; ///< Wall time per point, seeding included.
+    std::chrono::nanoseconds batch_time{std::chrono::microseconds{500}}; ///< Aimed at per repeat, one thread.
+    /// Aimed at per repeat of several threads: long enough that threads starting a little
+    /// apart barely matter.
+    std::chrono::nanoseconds threaded_batch_time{std::chrono::milliseconds{20}};
 };
 
 /// Keeps an optimizer from discarding a result nobody reads.
@@ -124,8 +130,55 @@ inline Measurement summarize(const Point& point, const std::vector<double>& samp
     return m;
 }
 
-/// Measures the fixtures make() builds: per_lane operations per lane and repeat, seeding
-/// a new fixture whenever the current one is used up. Correctness failures go to problems.
+/// What one batch did.
+struct Batch {
+    double ns_per_op = 0;
+    std::size_t ops = 0;
+    std::size_t conflicts = 0;
+};
+
+/// Runs and checks one batch of per_lane operations per lane, seeding a new fixture when
+/// the current one is used up. Correctness failures go to problems.
+template <class Fixture, class Make>
+Batch run_batch(const Point& point, std::unique_ptr<Fixture>& fixture, Make& make, std::size_t per_lane,
+                std::vector<std::string>& problems)
+{
+    auto lanes = fixture->next_batch(per_lane);
+    if (lanes.empty()) {
+        fixture.reset();
+        fixture = make();
+        lanes = fixture->next_batch(per_lane);
+    }
+    std::vector<Tally> tallies(lanes.size());
+    const auto wall = run_lanes(*fixture, lanes, tallies);
+    std::vector<std::string> found;
+    fixture->verify(tallies, found);
+    Batch batch{static_cast<double>(wall.count()) / static_cast<double>(per_lane * lanes.size())};
+    for (const Tally& tally : tallies) {
+        found.insert(found.end(), tally.problems.begin(), tally.problems.end());
+        batch.ops += tally.ops;
+        batch.conflicts += tally.conflicts;
+    }
+    for (const std::string& problem : found) {
+        problems.push_back(point.operation + " (" + point.engine + ", " + name_of(point.layout, point.threads) +
+                           ", " + std::to_string(point.threads) + " threads): " + problem);
+    }
+    return batch;
+}
+
+/// Operations per lane for a repeat of about the policy's batch time, judged by the
+/// warm-up, and at most `most`: a short repeat is seldom cut into by other processes, so
+/// the median of many of them shows the cost of the operation rather than the load of the
+/// machine.
+inline std::size_t batch_size(double ns_per_op, std::size_t lanes, std::size_t most, const RepeatPolicy& policy)
+{
+    const auto aim = lanes == 1 ? policy.batch_time : policy.threaded_batch_time;
+    const double fits = static_cast<double>(aim.count()) / (ns_per_op * static_cast<double>(lanes));
+    return std::clamp<std::size_t>(static_cast<std::size_t>(fits), 1, most);
+}
+
+/// Measures the fixtures make() builds: at most per_lane operations per lane and repeat,
+/// seeding a new fixture whenever the current one is used up.
 template <class Make>
 Measurement measure(const Point& point, std::size_t per_lane, const RepeatPolicy& policy, Make make,
                     std::vector<std::string>& problems)
@@ -135,43 +188,23 @@ Measurement measure(const Point& point, std::size_t per_lane, const RepeatPolicy
     if (per_lane == 0) {
         throw std::logic_error(point.operation + " (" + point.engine + "): a fixture with no work");
     }
-    std::vector<double> samples;
     const std::size_t problems_before = problems.size();
+    const auto began = Clock::now();
+    const Batch warm_up = run_batch(point, fixture, make, per_lane, problems);
+    per_lane = batch_size(warm_up.ns_per_op, point.threads, per_lane, policy);
+    std::vector<double> samples;
     std::size_t ops = 0;
     std::size_t conflicts = 0;
-    const auto began = Clock::now();
-    for (bool warm_up = true;; warm_up = false) {
-        auto lanes = fixture->next_batch(per_lane);
-        if (lanes.empty()) {
-            fixture.reset();
-            fixture = make();
-            lanes = fixture->next_batch(per_lane);
-        }
-        std::vector<Tally> tallies(lanes.size());
-        const auto wall = run_lanes(*fixture, lanes, tallies);
-        std::vector<std::string> found;
-        fixture->verify(tallies, found);
-        for (const Tally& tally : tallies) {
-            found.insert(found.end(), tally.problems.begin(), tally.problems.end());
-            if (!warm_up) {
-                ops += tally.ops;
-                conflicts += tally.conflicts;
-            }
-        }
-        for (const std::string& problem : found) {
-            problems.push_back(point.operation + " (" + point.engine + ", " + name_of(point.layout, point.threads) +
-                               ", " + std::to_string(point.threads) + " threads): " + problem);
-        }
-        if (!warm_up) {
-            samples.push_back(static_cast<double>(wall.count()) / static_cast<double>(per_lane * lanes.size()));
-        }
-        const bool enough_time = Clock::now() - began >= policy.min_time;
-        if (samples.size() >= policy.max_repeats || (samples.size() >= policy.min_repeats && enough_time)) {
-            Measurement m = summarize(point, samples, per_lane * lanes.size(), ops, conflicts);
-            m.problems = problems.size() - problems_before;
-            return m;
-        }
+    while (samples.size() < policy.max_repeats &&
+           (samples.size() < policy.min_repeats || Clock::now() - began < policy.min_time)) {
+        const Batch batch = run_batch(point, fixture, make, per_lane, problems);
+        samples.push_back(batch.ns_per_op);
+        ops += batch.ops;
+        conflicts += batch.conflicts;
     }
+    Measurement m = summarize(point, samples, per_lane * point.threads, ops, conflicts);
+    m.problems = problems.size() - problems_before;
+    return m;
 }
 
 } // namespace pod_dispatcher::bench

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -22,6 +23,7 @@ inline constexpr std::string_view port_engine = "port";
 /// A measurement as reported: its ratios to the baselines (cost over cost, so lower is
 /// better), or the heap bytes per dispatcher for a memory row.
 struct Row {
+    std::string sweep;
     Measurement m;
     std::optional<double> x_floor;
     std::optional<double> x_port;
@@ -45,8 +47,10 @@ class Report {
 public:
     explicit Report(std::string store) : store_(std::move(store)) {}
 
-    void section(const std::string& title) const
+    /// Starts a group of measurements: `sweep` names it in the CSV, `title` on stdout.
+    void section(std::string sweep, const std::string& title)
     {
+        sweep_ = std::move(sweep);
         std::printf("\n== %s\n%-20s %-12s %-14s %3s %9s %6s %4s %11s %6s %12s %7s %8s %8s\n", title.c_str(),
                     "operation", "engine", "layout", "thr", "dispatch.", "queue", "pods", "ns/op", "iqr%", "ops/s",
                     "confl/s", "x floor", "x port");
@@ -54,13 +58,13 @@ public:
 
     void add(const Measurement& m)
     {
-        rows_.push_back(Row{m, ratio_to(m, floor_engine), ratio_to(m, port_engine), std::nullopt});
+        rows_.push_back(Row{sweep_, m, ratio_to(m, floor_engine), ratio_to(m, port_engine), std::nullopt});
         print(rows_.back());
     }
 
     void add_memory(const Point& point, double bytes)
     {
-        Row row{Measurement{point}, std::nullopt, std::nullopt, bytes};
+        Row row{sweep_, Measurement{point}, std::nullopt, std::nullopt, bytes};
         for (std::string_view baseline : {floor_engine, port_engine}) {
             if (const Row* base = find_memory(baseline); base != nullptr && point.engine != baseline) {
                 (baseline == floor_engine ? row.x_floor : row.x_port) = bytes / *base->bytes_per_dispatcher;
@@ -81,6 +85,19 @@ public:
         return nullptr;
     }
 
+    /// Records how much parallel work the machine allowed `threads` threads during the run.
+    void add_parallelism(std::size_t threads, double parallelism)
+    {
+        parallelism_[threads] = parallelism;
+        std::printf("control: %zu threads of a busy loop did %.2fx the work of one\n", threads, parallelism);
+    }
+
+    std::optional<double> parallelism(std::size_t threads) const
+    {
+        const auto it = parallelism_.find(threads);
+        return it == parallelism_.end() ? std::nullopt : std::optional<double>{it->second};
+    }
+
     const Row* find_memory(std::string_view engine) const
     {
         for (const Row& row : rows_) {
@@ -97,21 +114,48 @@ public:
         if (!out) {
             throw std::runtime_error("cannot write " + path);
         }
-        out << "store,operation,engine,layout,threads,dispatchers,queue_length,pods_per_dispatcher,repeats,"
+        out << "store,sweep,operation,engine,layout,threads,dispatchers,queue_length,pods_per_dispatcher,repeats,"
                "ops_per_repeat,median_ns_per_op,q1_ns_per_op,q3_ns_per_op,ops_per_s,conflicts_per_success,"
                "x_floor,x_port,bytes_per_dispatcher\n";
         for (const Row& row : rows_) {
-            const Measurement& m = row.m;
-            const Point& p = m.point;
-            out << store_ << ',' << p.operation << ',' << p.engine << ',' << name_of(p.layout, p.threads) << ','
-                << p.threads << ',' << p.shape.dispatchers << ',' << p.shape.queue_length << ',' << p.shape.pods
-                << ',' << m.repeats << ',' << m.ops_per_repeat << ',' << m.median_ns << ',' << m.q1_ns << ','
-                << m.q3_ns << ',' << m.ops_per_second() << ',' << m.conflicts_per_success << ','
-                << text(row.x_floor) << ',' << text(row.x_port) << ',' << text(row.bytes_per_dispatcher) << '\n';
+            out << csv_line(row) << '\n';
         }
     }
 
 private:
+    std::string csv_line(const Row& row) const
+    {
+        const Point& p = row.m.point;
+        std::vector<std::string> fields{store_,
+                                        row.sweep,
+                                        p.operation,
+                                        p.engine,
+                                        name_of(p.layout, p.threads),
+                                        std::to_string(p.threads),
+                                        std::to_string(p.shape.dispatchers),
+                                        std::to_string(p.shape.queue_length),
+                                        std::to_string(p.shape.pods)};
+        const std::vector<std::string> timing = timing_fields(row.m);
+        fields.insert(fields.end(), timing.begin(), timing.end());
+        fields.insert(fields.end(), {text(row.x_floor), text(row.x_port), text(row.bytes_per_dispatcher)});
+        std::string line;
+        for (const std::string& field : fields) {
+            line += (line.empty() ? "" : ",") + field;
+        }
+        return line;
+    }
+
+    /// Repeats, operations per repeat, median, quartiles, ops/s and conflicts per success;
+    /// empty for a memory row.
+    static std::vector<std::string> timing_fields(const Measurement& m)
+    {
+        if (m.repeats == 0) {
+            return std::vector<std::string>(7);
+        }
+        return {std::to_string(m.repeats), std::to_string(m.ops_per_repeat), text(m.median_ns), text(m.q1_ns),
+                text(m.q3_ns),             text(m.ops_per_second()),         text(m.conflicts_per_success)};
+    }
+
     std::optional<double> ratio_to(const Measurement& m, std::string_view baseline) const
     {
         if (m.point.engine == floor_engine || m.point.engine == port_engine) {
@@ -124,10 +168,14 @@ private:
         return row == nullptr ? std::nullopt : std::optional<double>{m.median_ns / row->m.median_ns};
     }
 
-    static std::string text(const std::optional<double>& value)
+    static std::string text(double value)
     {
-        return value ? std::to_string(*value) : std::string{};
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "%.6g", value);
+        return buffer;
     }
+
+    static std::string text(const std::optional<double>& value) { return value ? text(*value) : std::string{}; }
 
     static std::string ratio_text(const Row& row)
     {
@@ -157,7 +205,9 @@ private:
     }
 
     std::string store_;
+    std::string sweep_;
     std::vector<Row> rows_;
+    std::map<std::size_t, double> parallelism_;
 };
 
 } // namespace pod_dispatcher::bench

@@ -8,6 +8,7 @@
 #include "baselines/port.hpp"
 #include "support/fixtures.hpp"
 #include "support/heap.hpp"
+#include "support/parallelism.hpp"
 #include "support/report.hpp"
 
 #include <algorithm>
@@ -27,10 +28,11 @@ struct Scale {
     std::vector<std::size_t> thread_counts{1, 2, 4};
     std::size_t pods_per_dispatcher = 100;   ///< At most, in the queue-length runs.
     std::size_t batch_ops = 2000;            ///< Operations per repeat, one thread.
-    std::size_t racing_tasks = 400;          ///< Tasks and pods of the dispatcher threads race on.
-    std::size_t dispatchers_per_thread = 10; ///< Each with pods_per_dispatcher tasks and pods.
+    std::size_t racing_tasks = 1200;         ///< Tasks and pods of the dispatcher threads race on.
+    std::size_t dispatchers_per_thread = 30; ///< Each with pods_per_dispatcher tasks and pods.
     std::size_t memory_dispatchers = 1'000'000; ///< 0: memory is not measured.
     RepeatPolicy repeats{};
+    bool timing_targets = true; ///< MemoryStore's targets; a store behind a network is not held to them.
 };
 
 inline Scale full_scale() { return Scale{}; }
@@ -38,11 +40,13 @@ inline Scale full_scale() { return Scale{}; }
 inline Scale quick_scale()
 {
     Scale scale;
-    scale.dispatcher_counts = {1, 10'000};
-    scale.batch_ops = 200;
+    scale.queue_lengths = {1, 100, 1'000};
+    scale.dispatcher_counts = {1, 1'000};
+    scale.batch_ops = 100;
+    scale.racing_tasks = 400;
     scale.dispatchers_per_thread = 2;
-    scale.memory_dispatchers = 100'000;
-    scale.repeats = RepeatPolicy{3, 20, std::chrono::milliseconds{20}};
+    scale.memory_dispatchers = 10'000;
+    scale.repeats = RepeatPolicy{3, 10, std::chrono::milliseconds{10}};
     return scale;
 }
 
@@ -83,7 +87,7 @@ public:
 private:
     void queue_lengths()
     {
-        report_.section("queue length: one dispatcher, one thread");
+        report_.section("queue_length", "queue length: one dispatcher, one thread");
         for (std::size_t queue : scale_.queue_lengths) {
             const Shape shape{1, queue, std::min(queue, scale_.pods_per_dispatcher)};
             const Where where{1, Layout::separate, shape, scale_.batch_ops};
@@ -97,7 +101,7 @@ private:
 
     void dispatcher_counts()
     {
-        report_.section("number of dispatchers: one task and one pod each, one thread");
+        report_.section("dispatchers", "number of dispatchers: one task and one pod each, one thread");
         for (std::size_t count : scale_.dispatcher_counts) {
             const Where where{1, Layout::separate, Shape{count, 1, 1}, scale_.batch_ops};
             dispatch(where);
@@ -109,14 +113,19 @@ private:
 
     void threads()
     {
-        report_.section("threads racing on one dispatcher");
+        for (std::size_t threads : scale_.thread_counts) {
+            if (threads > 1) {
+                report_.add_parallelism(threads, machine_parallelism(threads));
+            }
+        }
+        report_.section("threads_one_dispatcher", "threads racing on one dispatcher");
         const std::size_t racing = scale_.racing_tasks;
         for (std::size_t threads : scale_.thread_counts) {
             const Where where{threads, Layout::shared, Shape{1, racing, racing}, racing / threads};
             dispatch(where);
             assign(where);
         }
-        report_.section("threads on separate dispatchers");
+        report_.section("threads_separate", "threads on separate dispatchers");
         const std::size_t pods = scale_.pods_per_dispatcher;
         for (std::size_t threads : scale_.thread_counts) {
             const Shape shape{threads * scale_.dispatchers_per_thread, pods, pods};
@@ -131,7 +140,7 @@ private:
         if (scale_.memory_dispatchers == 0) {
             return;
         }
-        report_.section("memory per dispatcher: one task and one pod each, with indexes");
+        report_.section("memory", "memory per dispatcher: one task and one pod each, with indexes");
         const std::size_t count = scale_.memory_dispatchers;
         report_.add_memory(point("memory", std::string(floor_engine), Where{1, Layout::separate, {count, 1, 1}}),
                            bytes_per_dispatcher(floor_, count));

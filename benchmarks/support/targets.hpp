@@ -8,7 +8,9 @@
 #include "support/suite.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace pod_dispatcher::bench {
@@ -26,6 +28,10 @@ public:
     void print() const
     {
         std::printf("\n== targets\n");
+        exactly_once();
+        if (!scale_.timing_targets) {
+            return;
+        }
         against_baselines();
         queue_length();
         separate_threads();
@@ -37,6 +43,16 @@ private:
     const Row* row(const char* operation, std::size_t threads, Layout layout, const Shape& shape) const
     {
         return report_.find(Point{operation, engine_, threads, layout, shape});
+    }
+
+    /// What the machine allowed `threads` threads during the run, as a control for a
+    /// thread target.
+    std::string control(std::size_t threads) const
+    {
+        const auto parallelism = report_.parallelism(threads);
+        return parallelism ? " [machine: " + number("%.2fx", *parallelism) + " on " + std::to_string(threads) +
+                                 " threads of a busy loop]"
+                           : std::string{};
     }
 
     Shape queue_shape(std::size_t queue) const { return {1, queue, std::min(queue, scale_.pods_per_dispatcher)}; }
@@ -51,7 +67,10 @@ private:
         std::printf("%s  %s\n", pass ? "PASS" : "MISS", what.c_str());
     }
 
-    static void missing(const std::string& what) { std::printf("n/a   %s: not measured at this scale\n", what.c_str()); }
+    static void missing(const std::string& what)
+    {
+        std::printf("n/a   %s: not measured at this scale\n", what.c_str());
+    }
 
     static std::string number(const char* format, double value)
     {
@@ -68,9 +87,24 @@ private:
             return missing(where);
         }
         verdict(*r->x_floor <= 4, where + ": " + number("%.0f ns", r->m.median_ns) + " = " +
-                                      number("%.1fx", *r->x_floor) + " the floor (target: at most 4x)");
+                                      number("%.1fx", *r->x_floor) + " the floor (target: at most 4x)" +
+                                      across_queues(&Row::x_floor, 1));
         verdict(*r->x_port <= 0.1, where + ": " + number("%.1fx", 1 / *r->x_port) +
-                                       " faster than the port (target: at least 10x)");
+                                       " faster than the port (target: at least 10x)" +
+                                       across_queues(&Row::x_port, -1));
+    }
+
+    /// A baseline ratio at every queue length measured, as cost ratio^power.
+    std::string across_queues(std::optional<double> Row::*ratio, int power) const
+    {
+        std::string text = "; by queue length:";
+        for (std::size_t queue : scale_.queue_lengths) {
+            const Row* r = row("dispatch_next_task", 1, Layout::separate, queue_shape(queue));
+            if (r != nullptr && r->*ratio) {
+                text += " " + std::to_string(queue) + ": " + number("%.1fx", std::pow(*(r->*ratio), power));
+            }
+        }
+        return text;
     }
 
     void queue_length() const
@@ -99,26 +133,40 @@ private:
         const double ratio = two->m.ops_per_second() / one->m.ops_per_second();
         verdict(ratio >= 1.5, where + ": " + number("%.0f", two->m.ops_per_second()) + " vs " +
                                   number("%.0f ops/s", one->m.ops_per_second()) + " = " + number("%.2fx", ratio) +
-                                  " (target: at least 1.5x)");
+                                  " (target: at least 1.5x)" +
+                                  control(2));
     }
 
     void racing_threads() const
     {
         const Row* one = row("dispatch_next_task", 1, Layout::shared, racing_shape());
         const Row* four = row("dispatch_next_task", 4, Layout::shared, racing_shape());
-        const Row* assigning = row("assign_next_task", 4, Layout::shared, racing_shape());
-        const std::string where = "4 threads racing on one dispatcher of " + std::to_string(scale_.racing_tasks) +
-                                  " tasks";
-        if (one == nullptr || four == nullptr || assigning == nullptr) {
+        const std::string where = racing_where();
+        if (one == nullptr || four == nullptr) {
             return missing(where);
         }
-        const std::size_t problems = four->m.problems + assigning->m.problems;
-        verdict(problems == 0, where + ": every task dispatched exactly once" +
-                                   (problems == 0 ? std::string{} : " -- " + std::to_string(problems) + " failures"));
         const double ratio = four->m.ops_per_second() / one->m.ops_per_second();
         verdict(ratio >= 0.8, where + ": " + number("%.0f", four->m.ops_per_second()) + " vs " +
                                   number("%.0f ops/s", one->m.ops_per_second()) + " on 1 thread = " +
-                                  number("%.2fx", ratio) + " (target: at least 0.8x)");
+                                  number("%.2fx", ratio) + " (target: at least 0.8x)" +
+                                  control(4));
+    }
+
+    std::string racing_where() const
+    {
+        return "4 threads racing on one dispatcher of " + std::to_string(scale_.racing_tasks) + " tasks";
+    }
+
+    void exactly_once() const
+    {
+        const Row* dispatching = row("dispatch_next_task", 4, Layout::shared, racing_shape());
+        const Row* assigning = row("assign_next_task", 4, Layout::shared, racing_shape());
+        if (dispatching == nullptr || assigning == nullptr) {
+            return missing(racing_where());
+        }
+        const std::size_t problems = dispatching->m.problems + assigning->m.problems;
+        verdict(problems == 0, racing_where() + ": every task dispatched exactly once" +
+                                   (problems == 0 ? std::string{} : " -- " + std::to_string(problems) + " failures"));
     }
 
     void memory() const

@@ -1,2 +1,113 @@
+// pod_dispatcher on a MongoDB-wire server: a few tasks allocated a container each, the
+// pods starting and taking their tasks, and what the store did.
+//
+//   POD_DISPATCHER_MONGODB_URI=mongodb://127.0.0.1:27017/ ./mongo_example
+//
+// Uses (and first empties) the database pod_dispatcher_example.
+
+#include <pod_dispatcher/pod_dispatcher.hpp>
 #include <pod_dispatcher_mongo/mongo_store.hpp>
-int main() {}
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace pd = pod_dispatcher;
+using pod_dispatcher_mongo::MongoStore;
+using pod_dispatcher_mongo::TransactionMode;
+
+namespace {
+
+constexpr int task_count = 3;
+
+/// Says whether a call failed, printing why, with the server's own words.
+template <class T>
+bool failed(const char* what, const pd::Result<T>& result, const MongoStore& store)
+{
+    if (result) {
+        return false;
+    }
+    std::fprintf(stderr, "%s failed: %s (%s)\n", what, result.error().message().c_str(),
+                 store.last_error_message().c_str());
+    return true;
+}
+
+pd::Task waiting_task(int i)
+{
+    pd::Task task;
+    task.id = "task-" + std::to_string(i);
+    task.project = "demo";
+    task.requester = "patch_request";
+    task.activated = true;
+    return task;
+}
+
+} // namespace
+
+int main()
+{
+    const char* uri = std::getenv("POD_DISPATCHER_MONGODB_URI");
+    if (uri == nullptr) {
+        std::fprintf(stderr, "set POD_DISPATCHER_MONGODB_URI, e.g. mongodb://127.0.0.1:27017/\n");
+        return 2;
+    }
+    pod_dispatcher_mongo::MongoStoreOptions options;
+    options.database = "pod_dispatcher_example";
+    auto opened = MongoStore::open(uri, options);
+    if (!opened) {
+        std::fprintf(stderr, "bad URI: %s\n", opened.error().message().c_str());
+        return 2;
+    }
+    MongoStore& store = opened.value();
+    if (failed("emptying the database", store.drop_database(), store)) {
+        return 1;
+    }
+    const auto mode = store.mode();
+    if (failed("connecting", mode, store)) {
+        return 1;
+    }
+    std::printf("connected; units of work run %s\n",
+                mode.value() == TransactionMode::transactions ? "in transactions" : "without transactions");
+
+    if (failed("storing the project", store.insert_project_ref(pd::ProjectRef{.id = "demo"}), store)) {
+        return 1;
+    }
+    for (int i = 0; i < task_count; ++i) {
+        pd::Task task = waiting_task(i);
+        pd::Pod pod{.id = "pod-" + std::to_string(i), .agent_version = "agent-1"};
+        if (failed("storing a task", store.insert_task(task), store)) {
+            return 1;
+        }
+        auto d = pd::allocate(store, task, pod);
+        if (failed("allocate", d, store)) {
+            return 1;
+        }
+        std::printf("allocated %s (attempt %d): dispatcher %s queues %zu task(s) for %zu pod(s)\n", task.id.c_str(),
+                    task.container_allocation_attempts, d.value().id.c_str(), d.value().task_ids.size(),
+                    d.value().pod_ids.size());
+
+        // The container comes up: its pod is now running and asks for work.
+        pd::Pod running = pod;
+        running.status = pd::PodStatus::running;
+        if (failed("starting the pod", store.replace_pod(pod, running), store)) {
+            return 1;
+        }
+        auto next = pd::dispatch_next_task(store, pod.id);
+        if (failed("dispatch_next_task", next, store)) {
+            return 1;
+        }
+        if (next.value()) {
+            std::printf("  %s took %s (status dispatched, agent %s)\n", pod.id.c_str(),
+                        next.value()->id.c_str(), next.value()->agent_version.c_str());
+        }
+        auto again = pd::dispatch_next_task(store, pod.id);
+        std::printf("  %s asks again: %s\n", pod.id.c_str(), again ? "nothing left" : again.error().message().c_str());
+    }
+    for (const pd::Event& e : store.events_for("task-0")) {
+        std::printf("event for task-0: %s\n", boost::json::serialize(boost::json::value_from(e)).c_str());
+    }
+    return 0;
+}

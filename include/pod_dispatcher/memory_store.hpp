@@ -9,9 +9,10 @@
 #include <pod_dispatcher/pod_dispatcher.hpp>
 #include <pod_dispatcher/store_contents.hpp>
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <cstddef>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -97,21 +98,32 @@ public:
         });
     }
 
-    Result<std::optional<Task>> find_task(std::string_view id) { return find_in(tasks_, id); }
+    // The operations read a task or pod to update it, so those reads lock for writing;
+    // project refs they only read.
+    Result<std::optional<Task>> find_task(std::string_view id) { return find_in(tasks_, id, Intent::update); }
     Result<void> replace_task(const Task& before, const Task& after) { return replace_in(tasks_, before, after); }
-    Result<std::optional<Pod>> find_pod(std::string_view id) { return find_in(pods_, id); }
+    Result<std::optional<Pod>> find_pod(std::string_view id) { return find_in(pods_, id, Intent::update); }
     Result<void> insert_pod(Pod pod) { return insert_into(pods_, std::move(pod)); }
     Result<void> replace_pod(const Pod& before, const Pod& after) { return replace_in(pods_, before, after); }
-    Result<std::optional<ProjectRef>> find_project_ref(std::string_view id) { return find_in(project_refs_, id); }
+    Result<std::optional<ProjectRef>> find_project_ref(std::string_view id)
+    {
+        return find_in(project_refs_, id, Intent::read);
+    }
 
     Result<void> insert_events(std::vector<Event> events)
     {
         return run([&](detail::UnitOfWork& unit) -> Result<void> {
             // Lock every log first, so that a lost race leaves nothing half appended.
-            std::vector<std::vector<Event>*> logs;
+            boost::container::small_vector<std::vector<Event>*, 4> logs;
             for (const Event& e : events) {
                 BOOST_OUTCOME_TRY(auto items, open(unit, events_, e.resource_id));
-                logs.push_back(&(*items)[e.resource_id]);
+                std::vector<Event>& log = (*items)[e.resource_id];
+                if (log.empty()) {
+                    // A task or pod mostly logs two events (allocated and dispatched; assigned
+                    // and status changed): room for both at once.
+                    log.reserve(2);
+                }
+                logs.push_back(&log);
             }
             for (std::size_t i = 0; i < events.size(); ++i) {
                 logs[i]->push_back(std::move(events[i]));
@@ -138,7 +150,7 @@ public:
     /// The events of one task or pod, oldest first.
     std::vector<Event> events_for(std::string_view resource_id)
     {
-        auto events = find_in(events_, resource_id);
+        auto events = find_in(events_, resource_id, Intent::read);
         return events && events.value() ? std::move(*events.value()) : std::vector<Event>{};
     }
 
@@ -167,30 +179,43 @@ public:
 
 private:
     using DispatcherIndex = detail::ShardedMap<detail::StoredDispatcher*>;
+    using Found = boost::container::small_vector<detail::StoredDispatcher*, 1>;
+
+    /// What a unit will do with a shard: only read it (sharing the lock with other
+    /// readers), or possibly update it.
+    enum class Intent { read, update };
+
+    /// Locks a shard for the rest of the unit.
+    static Result<void> take(detail::UnitOfWork& unit, detail::ShardLock& lock, Intent intent)
+    {
+        if (!(intent == Intent::read ? unit.lock_shared(lock) : unit.lock(lock))) {
+            // The unit lost a race; run_unit rolls it back and runs it again.
+            return Errc::conflict;
+        }
+        return boost::outcome_v2::success();
+    }
 
     /// Locks the shard that holds key for the rest of the unit.
     template <class V>
     static Result<typename detail::ShardedMap<V>::Map*> open(detail::UnitOfWork& unit, detail::ShardedMap<V>& map,
-                                                             std::string_view key)
+                                                             std::string_view key, Intent intent = Intent::update)
     {
         auto& shard = map.shard_for(key);
-        if (!unit.lock(shard.mutex)) {
-            // The unit lost a race; run_unit rolls it back and runs it again.
-            return Errc::conflict;
-        }
+        BOOST_OUTCOME_TRY(take(unit, shard.lock, intent));
         return &shard.items;
     }
 
     template <class V>
-    Result<std::optional<V>> find_in(detail::ShardedMap<V>& map, std::string_view id)
+    Result<std::optional<V>> find_in(detail::ShardedMap<V>& map, std::string_view id, Intent intent)
     {
         return run([&](detail::UnitOfWork& unit) -> Result<std::optional<V>> {
-            BOOST_OUTCOME_TRY(auto items, open(unit, map, id));
+            BOOST_OUTCOME_TRY(auto items, open(unit, map, id, intent));
             const auto it = items->find(id);
             if (it == items->end()) {
                 return std::nullopt;
             }
-            return it->second;
+            // Copied straight into the result, not through temporaries.
+            return Result<std::optional<V>>{boost::outcome_v2::in_place_type<std::optional<V>>, it->second};
         });
     }
 
@@ -226,7 +251,7 @@ private:
             if (!same_state(it->second, before)) {
                 return Errc::conflict;
             }
-            unit.on_rollback([slot = &it->second, old = it->second]() mutable { *slot = std::move(old); });
+            unit.save(it->second);
             it->second = after;
             return boost::outcome_v2::success();
         });
@@ -250,9 +275,7 @@ private:
     {
         std::vector<std::pair<std::string, V>> entries;
         for (auto& shard : map.shards()) {
-            if (!unit.lock(shard.mutex)) {
-                return Errc::conflict;
-            }
+            BOOST_OUTCOME_TRY(take(unit, shard.lock, Intent::read));
             entries.insert(entries.end(), shard.items.begin(), shard.items.end());
         }
         std::ranges::sort(entries, {}, &std::pair<std::string, V>::first);
@@ -275,9 +298,9 @@ private:
     }
 
     /// The dispatchers q matches, found by the most selective key it sets.
-    Result<std::vector<detail::StoredDispatcher*>> matching(detail::UnitOfWork& unit, const Query& q)
+    Result<Found> matching(detail::UnitOfWork& unit, const Query& q)
     {
-        std::vector<detail::StoredDispatcher*> found;
+        Found found;
         if (q.id || q.group_id || q.pod_id) {
             detail::StoredDispatcher* d = nullptr;
             if (q.id) {
@@ -294,9 +317,7 @@ private:
             return found;
         }
         for (auto& shard : dispatchers_.shards()) {
-            if (!unit.lock(shard.mutex)) {
-                return Errc::conflict;
-            }
+            BOOST_OUTCOME_TRY(take(unit, shard.lock, Intent::update));
             for (auto& [id, d] : shard.items) {
                 if (matches(q, d.doc)) {
                     found.push_back(&d);
@@ -370,20 +391,19 @@ private:
             BOOST_OUTCOME_TRY(check_pods_free(unit, &d, *u.pod_ids));
             BOOST_OUTCOME_TRY(check_pods_free(unit, &d, d.doc.pod_ids));
         }
-        if (u.pod_ids || u.task_ids) {
-            unit.on_rollback([&d, old = d]() mutable { d = std::move(old); });
-        } else {
-            unit.on_rollback([&d, count = d.doc.modification_count, at = d.doc.last_modified] {
-                d.doc.modification_count = count;
-                d.doc.last_modified = at;
-            });
-        }
+        unit.on_rollback([&d, count = d.doc.modification_count, at = d.doc.last_modified] {
+            d.doc.modification_count = count;
+            d.doc.last_modified = at;
+        });
         if (u.pod_ids) {
             unindex_pods(unit, d, d.doc.pod_ids);
+            unit.save(d.doc.pod_ids);
             d.doc.pod_ids = *u.pod_ids;
             index_pods(unit, d, d.doc.pod_ids);
         }
         if (u.task_ids) {
+            unit.save(d.doc.task_ids);
+            unit.save(d.head);
             d.replace_queue(*u.task_ids);
         }
         if (u.dequeue) {

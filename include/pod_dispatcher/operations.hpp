@@ -137,6 +137,9 @@ Result<std::optional<Task>> try_dispatch(S& store, const std::string& pod_id, st
         if (!pod->running_task_id.empty()) {
             return Errc::pod_busy;
         }
+        if (pod->status != PodStatus::running) {
+            return Errc::precondition_failed;
+        }
         BOOST_OUTCOME_TRY(auto head, store.find_dispatcher(by_pod_id(pod_id), window));
         if (!head) {
             return Errc::pod_not_in_dispatcher;

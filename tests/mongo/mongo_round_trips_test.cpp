@@ -114,7 +114,7 @@ TEST_CASE("MongoStore's round trips per operation")
     }
     SECTION("allocate, queueing in an existing dispatcher without adding the pod")
     {
-        seed(store, pd::PodDispatcher{.id = "d", .group_id = "t1", .pod_ids = {"p0", "p1"}});
+        seed(store, pd::PodDispatcher{.id = "d", .group_id = "t1", .pod_ids = {"p0", "p2"}});
         seed(store, allocatable_task("t1"));
         auto task = allocatable_task("t1");
         auto pod = intent_pod("p1");
@@ -126,7 +126,7 @@ TEST_CASE("MongoStore's round trips per operation")
     {
         std::vector<std::string> task_ids;
         std::vector<std::string> pod_ids;
-        for (int i = 0; i < 20; ++i) {
+        for (int i = 0; i < 40; ++i) {
             task_ids.push_back("t" + std::to_string(i));
             pod_ids.push_back("p" + std::to_string(i));
             seed(store, dispatchable_task(task_ids.back()));

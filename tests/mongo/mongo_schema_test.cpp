@@ -18,12 +18,11 @@
 namespace pd = pod_dispatcher;
 using pod_dispatcher::Errc;
 using pod_dispatcher_mongo::MongoStore;
+using pod_dispatcher_mongo::test::at;
 using pod_dispatcher_mongo::test::fresh_store;
 using pod_dispatcher_mongo::test::server_uri;
 
 namespace {
-
-pd::Timestamp at(std::int64_t ms) { return pd::Timestamp{std::chrono::milliseconds{ms}}; }
 
 /// The BSON type of each top-level field of the one document of a collection whose
 /// _id (or resource_id, for events) is id.

@@ -16,6 +16,13 @@ namespace pod_dispatcher::test {
 template <>
 struct StoreFactory<pod_dispatcher_mongo::MongoStore> {
     static std::unique_ptr<pod_dispatcher_mongo::MongoStore> make() { return pod_dispatcher_mongo::test::fresh_store(); }
+
+    /// Whether a failed operation leaves nothing written: only with transactions.
+    static bool rolls_back(pod_dispatcher_mongo::MongoStore& store)
+    {
+        const auto mode = store.mode();
+        return mode && mode.value() == pod_dispatcher_mongo::TransactionMode::transactions;
+    }
 };
 
 } // namespace pod_dispatcher::test

@@ -8,18 +8,19 @@
 
 #include <boost/json/parse.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace pd = pod_dispatcher;
 using pod_dispatcher::Errc;
 using pod_dispatcher_mongo::MongoStore;
+using pod_dispatcher_mongo::test::at;
 using pod_dispatcher_mongo::test::fresh_store;
 
 namespace {
-
-pd::Timestamp at(std::int64_t ms) { return pd::Timestamp{std::chrono::milliseconds{ms}}; }
 
 pd::Task full_task(std::string id)
 {
@@ -150,6 +151,31 @@ TEST_CASE("MongoStore replaces a task or pod only if its compared fields are unc
         CHECK(store->find_pod("p").value() == busy);
         CHECK(store->replace_pod(pd::Pod{.id = "q"}, pd::Pod{.id = "q"}).error() == Errc::not_found);
     }
+}
+
+TEST_CASE("MongoStore's conditional writes are compare-and-set, even when racing")
+{
+    // FerretDB reads then writes an update without isolation: the store keeps its own
+    // writes apart so that two callers never both win.
+    auto store = fresh_store();
+    const pd::Task before{.id = "t", .activated = true};
+    REQUIRE(store->insert_task(before));
+    std::atomic<int> won{0};
+    std::atomic<int> lost{0};
+    {
+        std::vector<std::jthread> racers;
+        for (int i = 0; i < 8; ++i) {
+            racers.emplace_back([&, i] {
+                auto after = before;
+                after.status = pd::TaskStatus::dispatched;
+                after.pod_id = "pod-" + std::to_string(i);
+                const auto r = store->replace_task(before, after);
+                ++(r ? won : lost);
+            });
+        }
+    }
+    CHECK(won == 1);
+    CHECK(lost == 7);
 }
 
 TEST_CASE("MongoStore finds dispatchers")

@@ -8,6 +8,8 @@
 
 #include <catch2/catch_test_macros.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -41,6 +43,12 @@ inline std::string server_uri()
         SKIP("POD_DISPATCHER_MONGODB_URI is not set; run through tests/mongo/with_ferretdb.sh");
     }
     return uri;
+}
+
+/// A timestamp ms milliseconds after the epoch.
+inline pod_dispatcher::Timestamp at(std::int64_t ms)
+{
+    return pod_dispatcher::Timestamp{std::chrono::milliseconds{ms}};
 }
 
 /// A database name no other test uses.

@@ -18,7 +18,8 @@ version=v1.24.2
 cache="${POD_DISPATCHER_CACHE:-$HOME/.cache/pod_dispatcher}"
 ferretdb="${FERRETDB:-$(command -v ferretdb || echo "$cache/ferretdb-$version/ferretdb")}"
 if ! "$ferretdb" --version >/dev/null 2>&1; then
-  echo "$0: no working FerretDB at '$ferretdb' (set FERRETDB, or run scripts/install-deps.sh --all)" >&2
+  echo "$0: no working FerretDB $version at '$ferretdb': set FERRETDB, or run scripts/install-deps.sh --all" >&2
+  echo "$0: (a FerretDB built without its build/version/version.txt stops at start)" >&2
   exit 2
 fi
 

@@ -48,12 +48,6 @@ boost::json::value inputs_json(const Inputs& in)
                                {"update", boost::json::value_from(in.update)}};
 }
 
-template <class T>
-std::error_code error_of(const Result<T>& r)
-{
-    return r ? std::error_code{} : r.error();
-}
-
 using Call = std::function<std::error_code(MemoryStore&, Inputs&)>;
 
 struct Row {

@@ -54,12 +54,6 @@ boost::json::value caller_json(const Caller& c)
                                {"pod", boost::json::value_from(c.pod)}};
 }
 
-template <class T>
-std::error_code error_of(const Result<T>& r)
-{
-    return r ? std::error_code{} : r.error();
-}
-
 /// One way through an operation: how to seed a store and what the caller holds then,
 /// and the call itself.
 template <class S>

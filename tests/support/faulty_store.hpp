@@ -2,8 +2,8 @@
 #define POD_DISPATCHER_TESTS_FAULTY_STORE_HPP
 
 // FaultyStore: a Store that fails the k-th call on command, to show that a failing
-// backend leaves nothing half written. And contents_json: a whole store as one JSON
-// value, to show that a failed call wrote nothing.
+// backend leaves nothing half written. And what such tests compare: a call's error, and
+// a whole store as one JSON value, to show that a failed call wrote nothing.
 
 #include <pod_dispatcher/memory_store.hpp>
 #include <pod_dispatcher/pod_dispatcher.hpp>
@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -124,6 +125,13 @@ private:
 };
 
 static_assert(Store<FaultyStore<MemoryStore>>);
+
+/// What a call returned, reduced to its error: empty on success.
+template <class T>
+std::error_code error_of(const Result<T>& r)
+{
+    return r ? std::error_code{} : r.error();
+}
 
 /// Everything a store holds as one JSON object, keyed by kind: equal values mean equal
 /// stores, and a failed comparison prints what differs.

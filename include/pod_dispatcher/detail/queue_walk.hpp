@@ -49,10 +49,10 @@ public:
                 }
             }
             const std::string task_id = d_.task_ids[next++];
-            BOOST_OUTCOME_TRY(auto task, store_.find_task(task_id));
+            BOOST_OUTCOME_TRY(auto&& task, store_.find_task(task_id));
             BOOST_OUTCOME_TRY(bool runnable, task ? may_run(*task) : Result<bool>{false});
             if (runnable) {
-                BOOST_OUTCOME_TRY(assignment, dispatch(*task));
+                BOOST_OUTCOME_TRY(dispatch(*task, assignment));
                 break;
             }
             if (task && task->container_allocated) {
@@ -105,23 +105,26 @@ private:
     }
 
     // The claim comes first: the task's write is conditional on it being undispatched,
-    // so even a store that cannot roll back never hands it out twice.
-    Result<Assignment> dispatch(const Task& task)
+    // so even a store that cannot roll back never hands it out twice. The task and pod
+    // are built where the walk returns them, rather than moved there.
+    Result<void> dispatch(const Task& task, Assignment& assignment)
     {
         BOOST_OUTCOME_TRY(auto pod, stored_pod());
         if (pod.status != PodStatus::running || !pod.running_task_id.empty()) {
             return Errc::precondition_failed;
         }
-        Task task_after = dispatched(task, pod, at_);
-        Pod pod_after = running(pod, task_after);
+        Task& task_after = assignment.task.emplace(task);
+        mark_dispatched(task_after, pod, at_);
+        const Pod& pod_after = assignment.pod.emplace(running(pod, task_after));
         BOOST_OUTCOME_TRY(store_.replace_task(task, task_after));
         BOOST_OUTCOME_TRY(store_.replace_pod(pod, pod_after));
         BOOST_OUTCOME_TRY(dequeue(task.id));
         BOOST_OUTCOME_TRY(roll_up_display_task(task));
-        events_.push_back(task_event(task_after, EventType::task_dispatched, at_, {{"pod_id", pod.id}}));
+        events_.reserve(events_.size() + 3);
+        events_.push_back(task_event(task_after, EventType::task_dispatched, at_, json_object("pod_id", pod.id)));
         events_.push_back(pod_assigned_event(pod_after, task_after, at_));
         events_.push_back(pod_status_event(pod, pod_after, at_));
-        return Assignment{std::move(task_after), std::move(pod_after)};
+        return boost::outcome_v2::success();
     }
 
     Result<void> roll_up_display_task(const Task& task)

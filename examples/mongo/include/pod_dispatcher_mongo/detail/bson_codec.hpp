@@ -13,6 +13,7 @@
 
 #include <bson/bson.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -34,6 +35,9 @@ struct Field {
     std::string_view name;
     M T::*member;
 };
+
+template <class T, class M>
+Field(std::string_view, M T::*) -> Field<T, M>;
 
 /// Schema<T>::fields is the tuple of T's Fields. A type with a Schema is stored as a document.
 template <class T>
@@ -93,6 +97,9 @@ struct Schema<pd::Task> {
         Field{"details_type", &T::details_type},
         Field{"details_description", &T::details_description},
     };
+    /// The fields a conditional replace compares: what a dispatch decides on.
+    static constexpr std::array<std::string_view, 4> version{"status", "container_allocated",
+                                                             "container_allocation_attempts", "pod_id"};
 };
 
 template <>
@@ -105,6 +112,7 @@ struct Schema<pd::Pod> {
         Field{"running_task_id", &P::running_task_id},
         Field{"running_task_execution", &P::running_task_execution},
     };
+    static constexpr std::array<std::string_view, 2> version{"status", "running_task_id"};
 };
 
 template <>
@@ -300,18 +308,13 @@ bool encode(bson_t* b, const T& doc)
                       Schema<T>::fields);
 }
 
-/// Appends the fields of doc whose names are listed, e.g. to build a filter on them.
+/// Appends the fields of doc that Schema<T>::version lists: a filter matching a stored
+/// document in the same version.
 template <Document T>
-bool encode_only(bson_t* b, const T& doc, std::initializer_list<std::string_view> names)
+bool encode_version(bson_t* b, const T& doc)
 {
-    const auto listed = [&](std::string_view name) {
-        for (auto n : names) {
-            if (n == name) {
-                return true;
-            }
-        }
-        return false;
-    };
+    const auto& version = Schema<T>::version;
+    const auto listed = [&](std::string_view name) { return std::ranges::find(version, name) != version.end(); };
     return std::apply(
         [&](const auto&... field) {
             return ((!listed(field.name) || put(b, field.name, doc.*field.member)) && ...);

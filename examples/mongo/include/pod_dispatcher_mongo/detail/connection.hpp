@@ -10,6 +10,8 @@
 
 #include <pod_dispatcher/error.hpp>
 
+#include <boost/outcome/try.hpp>
+
 #include <mongoc/mongoc.h>
 
 #include <atomic>
@@ -97,6 +99,17 @@ public:
 
     const std::string& database() const noexcept { return database_; }
 
+    /// Held by every write and unit of work in TransactionMode::no_transactions: one at a
+    /// time per connection (see MongoStore::atomically). Recursive, so a unit's writes
+    /// take it again.
+    std::unique_lock<std::recursive_mutex> exclusive(const Capabilities& caps)
+    {
+        if (caps.mode == TransactionMode::transactions) {
+            return {};
+        }
+        return std::unique_lock{serial_};
+    }
+
     std::string last_error_message() const
     {
         std::lock_guard lock{mutex_};
@@ -108,17 +121,18 @@ public:
     {
         std::lock_guard lock{setup_mutex_};
         if (!capabilities_) {
-            auto detected = detect();
-            if (!detected) {
-                return detected.error();
-            }
-            capabilities_ = detected.value();
+            BOOST_OUTCOME_TRY(capabilities_, detect());
         }
         return capabilities_.value();
     }
 
+    /// Drops the database; the next call that needs the server sets it up again.
     Result<void> drop_database()
     {
+        {
+            std::lock_guard lock{setup_mutex_};
+            capabilities_.reset();
+        }
         return with_client([&](mongoc_client_t* client, mongoc_client_session_t*) -> Result<void> {
             DatabasePtr db{mongoc_client_get_database(client, database_.c_str())};
             bson_error_t error;
@@ -167,30 +181,20 @@ public:
         });
     }
 
+    /// Applies an update document (with operators) to the first document filter matches;
+    /// with upsert, inserts one when none matches.
     Result<UpdateOutcome> update_one(std::string_view collection, const bson_t* filter, const bson_t* update,
                                      bool upsert)
     {
-        Bson opts;
-        if (upsert && !BSON_APPEND_BOOL(opts.get(), "upsert", true)) {
-            return Errc::invalid_argument;
-        }
-        return with_collection(collection, opts.get(), [&](mongoc_collection_t* c) {
-            Bson reply;
-            bson_error_t error;
-            const bool ok = mongoc_collection_update_one(c, filter, update, opts.get(), reply.out(), &error);
-            return outcome_of(ok, error, reply.get());
-        });
+        const BsonPtr opts{BCON_NEW("upsert", BCON_BOOL(upsert))};
+        return write_one(mongoc_collection_update_one, collection, filter, update, opts.get());
     }
 
+    /// Replaces the first document filter matches.
     Result<UpdateOutcome> replace_one(std::string_view collection, const bson_t* filter, const bson_t* replacement)
     {
         Bson opts;
-        return with_collection(collection, opts.get(), [&](mongoc_collection_t* c) {
-            Bson reply;
-            bson_error_t error;
-            const bool ok = mongoc_collection_replace_one(c, filter, replacement, opts.get(), reply.out(), &error);
-            return outcome_of(ok, error, reply.get());
-        });
+        return write_one(mongoc_collection_replace_one, collection, filter, replacement, opts.get());
     }
 
     // ---- Units of work.
@@ -317,6 +321,21 @@ private:
         return outcome;
     }
 
+    /// mongoc_collection_update_one or mongoc_collection_replace_one.
+    using WriteOne = bool (*)(mongoc_collection_t*, const bson_t*, const bson_t*, const bson_t*, bson_t*,
+                              bson_error_t*);
+
+    Result<UpdateOutcome> write_one(WriteOne write, std::string_view collection, const bson_t* filter,
+                                    const bson_t* doc, bson_t* opts)
+    {
+        return with_collection(collection, opts, [&](mongoc_collection_t* c) {
+            Bson reply;
+            bson_error_t error;
+            const bool ok = write(c, filter, doc, opts, reply.out(), &error);
+            return outcome_of(ok, error, reply.get());
+        });
+    }
+
     /// Calls f(client, session) with the transaction's client, else a pooled one.
     template <class F>
     auto with_client(F&& f) -> decltype(f(nullptr, nullptr))
@@ -357,30 +376,43 @@ private:
         });
     }
 
-    /// Creates one index; reports whether the server accepted it. A server that
-    /// refuses it answers false; a failure to reach it is an error.
-    Result<bool> create_index(const char* collection, BsonPtr index)
+    static BsonPtr create_indexes_command(const char* collection, const BsonPtr& index)
     {
-        const BsonPtr cmd{BCON_NEW("createIndexes", BCON_UTF8(collection), "indexes", "[",
-                                   BCON_DOCUMENT(index.get()), "]")};
-        bool accepted = false;
-        auto sent = command(database_.c_str(), cmd.get(), [&](bool done, const bson_error_t& error, const bson_t*) {
-            return server_answered(done, error, accepted);
-        });
-        if (!sent) {
-            return sent.error();
-        }
-        return accepted;
+        return BsonPtr{BCON_NEW("createIndexes", BCON_UTF8(collection), "indexes", "[", BCON_DOCUMENT(index.get()), "]")};
     }
 
-    /// A command the server answered, even with an error, tells the store about the server.
-    Result<void> server_answered(bool done, const bson_error_t& error, bool& accepted)
+    /// Creates an index the store needs; the server refusing it is an error.
+    Result<void> create_index(const char* collection, const BsonPtr& index)
     {
-        accepted = done;
+        return command(database_.c_str(), create_indexes_command(collection, index).get(),
+                       [&](bool done, const bson_error_t& error, const bson_t* reply) -> Result<void> {
+                           if (!done) {
+                               return fail(error, reply);
+                           }
+                           return boost::outcome_v2::success();
+                       });
+    }
+
+    /// Creates an index the server may not support; reports whether it did.
+    Result<bool> try_create_index(const char* collection, const BsonPtr& index)
+    {
+        bool created = false;
+        BOOST_OUTCOME_TRY(command(database_.c_str(), create_indexes_command(collection, index).get(),
+                                  [&](bool done, const bson_error_t& error, const bson_t*) -> Result<void> {
+                                      BOOST_OUTCOME_TRY(created, accepted(done, error));
+                                      return boost::outcome_v2::success();
+                                  }));
+        return created;
+    }
+
+    /// Whether the server accepted a command: refusing it (a server error) is false;
+    /// failing to reach the server is an error.
+    Result<bool> accepted(bool done, const bson_error_t& error)
+    {
         if (!done && error.domain != MONGOC_ERROR_SERVER) {
             return fail(error, nullptr);
         }
-        return boost::outcome_v2::success();
+        return done;
     }
 
     Result<bool> understands_slice_projection()
@@ -394,14 +426,7 @@ private:
             while (mongoc_cursor_next(cursor.get(), &doc)) {
             }
             bson_error_t error;
-            bool accepted = true;
-            if (mongoc_cursor_error(cursor.get(), &error)) {
-                auto answered = server_answered(false, error, accepted);
-                if (!answered) {
-                    return answered.error();
-                }
-            }
-            return accepted;
+            return accepted(!mongoc_cursor_error(cursor.get(), &error), error);
         });
     }
 
@@ -413,7 +438,7 @@ private:
     {
         bool replicated = false;
         const BsonPtr hello{BCON_NEW("hello", BCON_INT32(1))};
-        auto asked = command("admin", hello.get(), [&](bool done, const bson_error_t& error, const bson_t* reply) {
+        BOOST_OUTCOME_TRY(command("admin", hello.get(), [&](bool done, const bson_error_t& error, const bson_t* reply) {
             if (!done) {
                 return Result<void>{fail(error, reply)};
             }
@@ -422,59 +447,35 @@ private:
             replicated = bson_iter_init_find(&it, reply, "setName")
                 || (bson_iter_init_find(&it, reply, "msg") && get(&it, msg) && msg == "isdbgrid");
             return Result<void>{boost::outcome_v2::success()};
-        });
-        if (!asked) {
-            return asked.error();
-        }
+        }));
         if (!replicated) {
             return TransactionMode::no_transactions;
         }
         bool known = true;
         const BsonPtr commit{BCON_NEW("commitTransaction", BCON_INT32(1))};
-        auto probed = command("admin", commit.get(), [&](bool done, const bson_error_t& error, const bson_t*) {
+        BOOST_OUTCOME_TRY(command("admin", commit.get(), [&](bool done, const bson_error_t& error, const bson_t*) {
             constexpr std::uint32_t command_not_found = 59;
             known = done || error.domain != MONGOC_ERROR_SERVER || error.code != command_not_found;
             return Result<void>{boost::outcome_v2::success()};
-        });
-        if (!probed) {
-            return probed.error();
-        }
+        }));
         return known ? TransactionMode::transactions : TransactionMode::no_transactions;
     }
 
     /// Creates the indexes and finds out what the server supports.
     Result<Capabilities> detect()
     {
-        auto group_unique = create_index("pod_dispatchers", BsonPtr{BCON_NEW(
-            "key", "{", "group_id", BCON_INT32(1), "}", "name", BCON_UTF8("group_id_1"), "unique", BCON_BOOL(true))});
-        if (!group_unique) {
-            return group_unique.error();
-        }
-        if (!group_unique.value()) {
-            return Errc::store_unavailable; // the server's message is recorded
-        }
+        BOOST_OUTCOME_TRY(create_index("pod_dispatchers", BsonPtr{BCON_NEW(
+            "key", "{", "group_id", BCON_INT32(1), "}", "name", BCON_UTF8("group_id_1"), "unique", BCON_BOOL(true))}));
         // An empty pod_ids must not count as a value, or two dispatchers without pods
         // would collide: the index holds only documents that hold a pod.
-        auto pods_unique = create_index("pod_dispatchers", BsonPtr{BCON_NEW(
+        BOOST_OUTCOME_TRY(auto pods_unique, try_create_index("pod_dispatchers", BsonPtr{BCON_NEW(
             "key", "{", "pod_ids", BCON_INT32(1), "}", "name", BCON_UTF8("pod_ids_1"), "unique", BCON_BOOL(true),
-            "partialFilterExpression", "{", "pod_ids", "{", "$type", BCON_UTF8("string"), "}", "}")});
-        if (!pods_unique) {
-            return pods_unique.error();
-        }
-        auto events_indexed = create_index("events", BsonPtr{BCON_NEW(
-            "key", "{", "resource_id", BCON_INT32(1), "}", "name", BCON_UTF8("resource_id_1"))});
-        if (!events_indexed) {
-            return events_indexed.error();
-        }
-        auto slice = understands_slice_projection();
-        if (!slice) {
-            return slice.error();
-        }
-        auto mode = detect_mode();
-        if (!mode) {
-            return mode.error();
-        }
-        return Capabilities{.mode = mode.value(), .unique_pod_index = pods_unique.value(), .slice_projection = slice.value()};
+            "partialFilterExpression", "{", "pod_ids", "{", "$type", BCON_UTF8("string"), "}", "}")}));
+        BOOST_OUTCOME_TRY(create_index("events", BsonPtr{BCON_NEW(
+            "key", "{", "resource_id", BCON_INT32(1), "}", "name", BCON_UTF8("resource_id_1"))}));
+        BOOST_OUTCOME_TRY(auto slice, understands_slice_projection());
+        BOOST_OUTCOME_TRY(auto mode, detect_mode());
+        return Capabilities{.mode = mode, .unique_pod_index = pods_unique, .slice_projection = slice};
     }
 
     enum class CommitResult { committed, transient_error, failed };
@@ -515,6 +516,7 @@ private:
     mutable std::mutex mutex_; ///< Guards last_error_message_.
     std::string last_error_message_;
     std::mutex setup_mutex_; ///< Guards capabilities_.
+    std::recursive_mutex serial_;
     std::optional<Capabilities> capabilities_;
 };
 

@@ -31,11 +31,31 @@ using DatabasePtr = Owned<mongoc_database_t, mongoc_database_destroy>;
 using CursorPtr = Owned<mongoc_cursor_t, mongoc_cursor_destroy>;
 using SessionPtr = Owned<mongoc_client_session_t, mongoc_client_session_destroy>;
 using ApmCallbacksPtr = Owned<mongoc_apm_callbacks_t, mongoc_apm_callbacks_destroy>;
+/// A heap bson_t, as BCON_NEW returns. (Not a unique_ptr: bson_t's alignment attribute
+/// would be lost on the template argument.)
+class BsonPtr {
+public:
+    explicit BsonPtr(bson_t* b) noexcept : b_(b) {}
+    ~BsonPtr()
+    {
+        if (b_ != nullptr) {
+            bson_destroy(b_);
+        }
+    }
+    BsonPtr(BsonPtr&& other) noexcept : b_(std::exchange(other.b_, nullptr)) {}
+    BsonPtr(const BsonPtr&) = delete;
+    BsonPtr& operator=(const BsonPtr&) = delete;
+    BsonPtr& operator=(BsonPtr&&) = delete;
+
+    bson_t* get() const noexcept { return b_; }
+
+private:
+    bson_t* b_;
+};
+
 // bson_t's alignment attribute means nothing to a pointer to one; GCC warns anyway.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wignored-attributes"
-/// A heap bson_t, as BCON_NEW returns.
-using BsonPtr = Owned<bson_t, bson_destroy>;
 /// Documents to send in one command.
 using BsonPointers = std::vector<const bson_t*>;
 #pragma GCC diagnostic pop
