@@ -1,6 +1,7 @@
 // dispatch_next_task: the whole step a pod takes when it asks for work.
 
 #include "support/documents.hpp"
+#include "support/faulty_store.hpp"
 #include "support/store_types.hpp"
 #include "support/unchanged.hpp"
 
@@ -71,6 +72,45 @@ TEMPLATE_LIST_TEST_CASE("dispatch_next_task", "[dispatch_next_task]", StoreTypes
         REQUIRE(task);
         REQUIRE(task.value() == std::nullopt);
         REQUIRE(stored_dispatcher(store, d.id).task_ids.empty());
+    }
+    SECTION("a conflict is retried, and each retry reported")
+    {
+        seed(store, dispatchable_task("t1"));
+        seed(store, new_pod_dispatcher("group", {"t1"}, {"p1"}));
+        FaultyStore<TestType> racing{store};
+        racing.fail_at(2, Errc::conflict); // the first attempt's first read loses a race
+        std::vector<std::error_code> retried;
+        DispatchOptions options;
+        options.on_retry = [&](const std::error_code& e) { retried.push_back(e); };
+        auto task = dispatch_next_task(racing, "p1", options);
+        REQUIRE(task);
+        REQUIRE(task.value());
+        REQUIRE(task.value()->id == "t1");
+        REQUIRE(retried == std::vector<std::error_code>{Errc::conflict});
+    }
+    SECTION("a conflict on the last attempt is returned, and nothing is written")
+    {
+        seed(store, dispatchable_task("t1"));
+        seed(store, new_pod_dispatcher("group", {"t1"}, {"p1"}));
+        const Unchanged<TestType> unchanged{store};
+        FaultyStore<TestType> racing{store};
+        racing.fail_at(2, Errc::conflict);
+        DispatchOptions options;
+        options.max_attempts = 1;
+        REQUIRE(dispatch_next_task(racing, "p1", options).error() == Errc::conflict);
+        REQUIRE(unchanged());
+    }
+    SECTION("another error is not retried")
+    {
+        seed(store, dispatchable_task("t1"));
+        seed(store, new_pod_dispatcher("group", {"t1"}, {"p1"}));
+        FaultyStore<TestType> failing{store};
+        failing.fail_at(2);
+        int retries = 0;
+        DispatchOptions options;
+        options.on_retry = [&](const std::error_code&) { ++retries; };
+        REQUIRE(dispatch_next_task(failing, "p1", options).error() == Errc::store_unavailable);
+        REQUIRE(retries == 0);
     }
     SECTION("a pod that is not stored is not_found, and nothing is written")
     {

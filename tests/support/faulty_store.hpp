@@ -22,8 +22,8 @@
 namespace pod_dispatcher::test {
 
 /// Forwards every Store member to an inner store and counts the calls. After fail_at(k),
-/// the k-th call from then on returns Errc::store_unavailable without reaching the inner
-/// store, as a lost connection would.
+/// the k-th call from then on returns Errc::store_unavailable (or the error given) without
+/// reaching the inner store, as a lost connection (or a lost race) would.
 ///
 /// atomically is two calls: its own, and the commit once its work has succeeded, so a
 /// fault can also strike after the last write of a unit. The work runs inside the inner
@@ -33,12 +33,14 @@ class FaultyStore {
 public:
     explicit FaultyStore(S& inner) : inner_(inner) {}
 
-    /// Fails the k-th call from now on (counting from 1); 0 fails none. Restarts the counts.
-    void fail_at(std::size_t k) noexcept
+    /// Fails the k-th call from now on (counting from 1) with error; 0 fails none.
+    /// Restarts the counts.
+    void fail_at(std::size_t k, Errc error = Errc::store_unavailable) noexcept
     {
         calls_ = 0;
         faults_ = 0;
         fail_at_ = k;
+        error_ = error;
     }
 
     /// Calls made since the last fail_at.
@@ -113,7 +115,7 @@ private:
     {
         if (++calls_ == fail_at_) {
             ++faults_;
-            return Errc::store_unavailable;
+            return error_.load();
         }
         return forward();
     }
@@ -122,6 +124,7 @@ private:
     std::atomic<std::size_t> calls_ = 0;
     std::atomic<std::size_t> faults_ = 0;
     std::atomic<std::size_t> fail_at_ = 0;
+    std::atomic<Errc> error_ = Errc::store_unavailable;
 };
 
 static_assert(Store<FaultyStore<MemoryStore>>);
