@@ -39,7 +39,7 @@ cmake --build "$build" --target pod_dispatcher_bench --parallel "${JOBS:-$(nproc
 machine_note() {
   local cpu
   cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-  echo "$(nproc) processors, ${cpu:-unknown CPU}, $(uname -sr), $("${CXX:-c++}" --version | head -1)"
+  echo "$(nproc) processors, ${cpu:-unknown CPU}, $("${CXX:-c++}" --version | head -1)"
   echo "run $(date -u +%Y-%m-%dT%H:%MZ); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 machine=$(machine_note)
@@ -47,7 +47,7 @@ machine=$(machine_note)
 status=0
 "$build/benchmarks/pod_dispatcher_bench" "${args[@]}" || status=$?
 
-if [[ -n "${POD_DISPATCHER_MONGODB_URI:-}" ]] && grep -q pod_dispatcher_bench_mongo "$build/CMakeFiles/TargetDirectories.txt"; then
+if [[ -n "${POD_DISPATCHER_MONGODB_URI:-}" ]] && grep -qs pod_dispatcher_bench_mongo "$build/CMakeFiles/TargetDirectories.txt"; then
   cmake --build "$build" --target pod_dispatcher_bench_mongo --parallel "${JOBS:-$(nproc)}"
   mongo_args=()
   $quick && mongo_args=(--quick)

@@ -59,11 +59,11 @@ inline double load_average()
 
 /// Says so when other processes compete for the processors: timings are then noisy, and
 /// thread scaling cannot show.
-inline void print_load(const char* when)
+inline void print_load_before()
 {
     const double load = load_average();
     const unsigned processors = std::thread::hardware_concurrency();
-    std::printf("load average %s: %.2f on %u processors%s\n", when, load, processors,
+    std::printf("load average before the run: %.2f on %u processors%s\n", load, processors,
                 load > 0.5 * processors ? " -- the machine is busy: expect noisy timings and poor thread scaling"
                                         : "");
 }
@@ -76,7 +76,7 @@ inline void print_header(const std::string& engine, const Options& options)
 #ifndef NDEBUG
     std::printf("warning: assertions are on; configure with -DCMAKE_BUILD_TYPE=Release for real numbers\n");
 #endif
-    print_load("at the start");
+    print_load_before();
     std::printf("ns/op: median over repeats of wall time per operation, all threads together; iqr%%: spread\n"
                 "of the middle half of repeats; x floor, x port: cost relative to the baselines (lower is better)\n");
 }
@@ -111,7 +111,7 @@ int run_benchmarks(int argc, char** argv, const std::string& engine, StoreFactor
         suite.run();
         report.write_csv(options.csv);
         Targets{report, scale, engine}.print();
-        print_load("at the end");
+        std::printf("load average after the run (this run included): %.2f\n", load_average());
         std::printf("\nresults written to %s\n", options.csv.c_str());
         return report_problems(suite.problems());
     } catch (const std::exception& e) {

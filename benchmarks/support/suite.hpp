@@ -33,6 +33,7 @@ struct Scale {
     std::size_t memory_dispatchers = 1'000'000; ///< 0: memory is not measured.
     RepeatPolicy repeats{};
     bool timing_targets = true; ///< MemoryStore's targets; a store behind a network is not held to them.
+    const char* caveat = "";    ///< Said of the targets at this scale.
 };
 
 inline Scale full_scale() { return Scale{}; }
@@ -47,6 +48,7 @@ inline Scale quick_scale()
     scale.dispatchers_per_thread = 2;
     scale.memory_dispatchers = 10'000;
     scale.repeats = RepeatPolicy{3, 10, std::chrono::milliseconds{10}};
+    scale.caveat = " (quick mode: too small to judge timings by; only the exactly-once line counts)";
     return scale;
 }
 

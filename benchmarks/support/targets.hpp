@@ -27,7 +27,7 @@ public:
 
     void print() const
     {
-        std::printf("\n== targets\n");
+        std::printf("\n== targets%s\n", scale_.caveat);
         exactly_once();
         if (!scale_.timing_targets) {
             return;
