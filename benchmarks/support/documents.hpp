@@ -5,6 +5,8 @@
 // their indexes. Task and pod ids stay within std::string's small buffer; dispatcher ids
 // are 24 hex characters, like generated ones.
 
+#include "sample_documents.hpp"
+
 #include <pod_dispatcher/pod_dispatcher.hpp>
 
 #include <cstddef>
@@ -20,8 +22,6 @@ struct Shape {
     std::size_t queue_length = 1;
     std::size_t pods = 1;
 };
-
-inline constexpr const char* project_id = "project";
 
 inline std::string task_id(std::size_t dispatcher, std::size_t position)
 {
@@ -42,50 +42,7 @@ inline std::string dispatcher_id(std::size_t dispatcher)
     return id;
 }
 
-/// Container-scheduled and not yet allocated: allocate may take it.
-inline Task allocatable_task(std::string id)
-{
-    Task task;
-    task.id = std::move(id);
-    task.project = project_id;
-    task.requester = "patch_request";
-    task.activated = true;
-    return task;
-}
-
-/// Allocated and scheduled: a pod may take it.
-inline Task dispatchable_task(std::string id)
-{
-    Task task = allocatable_task(std::move(id));
-    task.container_allocated = true;
-    task.container_allocated_time = Timestamp{std::chrono::milliseconds{1'700'000'000'000}};
-    task.container_allocation_attempts = 1;
-    return task;
-}
-
-inline Pod running_pod(std::string id)
-{
-    Pod pod;
-    pod.id = std::move(id);
-    pod.status = PodStatus::running;
-    pod.agent_version = "agent-2026-11";
-    return pod;
-}
-
-/// A pod allocate has not stored yet.
-inline Pod intent_pod(std::string id)
-{
-    Pod pod;
-    pod.id = std::move(id);
-    return pod;
-}
-
-inline ProjectRef enabled_project()
-{
-    ProjectRef ref;
-    ref.id = project_id;
-    return ref;
-}
+using namespace samples;
 
 /// Dispatcher number `index` of a store of this shape, as seeded.
 inline PodDispatcher dispatcher_doc(std::size_t index, const Shape& shape)

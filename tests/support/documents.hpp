@@ -1,7 +1,9 @@
 #ifndef POD_DISPATCHER_TESTS_DOCUMENTS_HPP
 #define POD_DISPATCHER_TESTS_DOCUMENTS_HPP
 
-// Documents in the states the rules talk about, and seeding helpers.
+// Sample documents, and helpers that seed a store and read it back.
+
+#include "support/sample_documents.hpp"
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
 
@@ -11,51 +13,7 @@
 
 namespace pod_dispatcher::test {
 
-inline constexpr const char* project_id = "project";
-
-/// Container-scheduled and not yet allocated: allocate may take it.
-inline Task allocatable_task(std::string id)
-{
-    Task task;
-    task.id = std::move(id);
-    task.project = project_id;
-    task.requester = "patch_request";
-    task.activated = true;
-    return task;
-}
-
-/// Allocated and scheduled: a pod may take it.
-inline Task dispatchable_task(std::string id)
-{
-    Task task = allocatable_task(std::move(id));
-    task.container_allocated = true;
-    task.container_allocated_time = Timestamp{std::chrono::milliseconds{1'700'000'000'000}};
-    task.container_allocation_attempts = 1;
-    return task;
-}
-
-inline Pod running_pod(std::string id)
-{
-    Pod pod;
-    pod.id = std::move(id);
-    pod.status = PodStatus::running;
-    pod.agent_version = "agent-2026-11";
-    return pod;
-}
-
-inline Pod intent_pod(std::string id)
-{
-    Pod pod;
-    pod.id = std::move(id);
-    return pod;
-}
-
-inline ProjectRef enabled_project(std::string id = project_id)
-{
-    ProjectRef ref;
-    ref.id = std::move(id);
-    return ref;
-}
+using namespace samples;
 
 /// Stores what a test needs; any failure here is a broken test, not a finding.
 template <class S>
@@ -82,31 +40,31 @@ void seed(S& store, const PodDispatcher& d)
     REQUIRE(d.insert(store));
 }
 
+/// The document a lookup must find.
+template <class T>
+T required(Result<std::optional<T>> found)
+{
+    REQUIRE(found);
+    REQUIRE(found.value());
+    return std::move(*found.value());
+}
+
 template <class S>
 Task stored_task(S& store, std::string_view id)
 {
-    auto task = store.find_task(id);
-    REQUIRE(task);
-    REQUIRE(task.value());
-    return *task.value();
+    return required(store.find_task(id));
 }
 
 template <class S>
 Pod stored_pod(S& store, std::string_view id)
 {
-    auto pod = store.find_pod(id);
-    REQUIRE(pod);
-    REQUIRE(pod.value());
-    return *pod.value();
+    return required(store.find_pod(id));
 }
 
 template <class S>
 PodDispatcher stored_dispatcher(S& store, std::string_view id)
 {
-    auto d = find_one_by_id(store, id);
-    REQUIRE(d);
-    REQUIRE(d.value());
-    return *d.value();
+    return required(find_one_by_id(store, id));
 }
 
 /// Event types recorded for a resource, oldest first.
