@@ -49,8 +49,7 @@ TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
     {
         seed(store, dispatchable_task("t1"));
         seed(store, dispatchable_task("t2"));
-        PodDispatcher d = new_pod_dispatcher("group", {"t1", "t2"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1", "t2"}, {"p1"});
         const Timestamp before = now();
 
         const Task task = assigned(store, d, pod);
@@ -93,8 +92,7 @@ TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
     SECTION("dequeues and skips a task id with no stored task")
     {
         seed(store, dispatchable_task("t2"));
-        PodDispatcher d = new_pod_dispatcher("group", {"gone", "t2"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"gone", "t2"}, {"p1"});
         REQUIRE(assigned(store, d, pod).id == "t2");
         REQUIRE(d.task_ids.empty());
         REQUIRE(d.modification_count == 2); // every dequeue is its own conditional write
@@ -105,8 +103,7 @@ TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
         deactivated.activated = false;
         seed(store, deactivated);
         seed(store, dispatchable_task("t2"));
-        PodDispatcher d = new_pod_dispatcher("group", {"t1", "t2"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1", "t2"}, {"p1"});
         REQUIRE(assigned(store, d, pod).id == "t2");
         const Task released = stored_task(store, "t1");
         REQUIRE_FALSE(released.container_allocated);
@@ -118,8 +115,7 @@ TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
     {
         seed(store, allocatable_task("t1"));
         seed(store, dispatchable_task("t2"));
-        PodDispatcher d = new_pod_dispatcher("group", {"t1", "t2"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1", "t2"}, {"p1"});
         REQUIRE(assigned(store, d, pod).id == "t2");
         REQUIRE(stored_task(store, "t1") == allocatable_task("t1"));
         REQUIRE(store.events_for("t1").empty());
@@ -162,8 +158,7 @@ TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
     SECTION("gives an empty optional when the queue runs out, keeping the dequeues")
     {
         seed(store, allocatable_task("t1"));
-        PodDispatcher d = new_pod_dispatcher("group", {"t1", "gone"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1", "gone"}, {"p1"});
         auto task = d.assign_next_task(store, pod);
         REQUIRE(task);
         REQUIRE(task.value() == std::nullopt);
@@ -181,8 +176,7 @@ TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
         Task execution = dispatchable_task("t1");
         execution.display_task_id = "display";
         seed(store, execution);
-        PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1"}, {"p1"});
         REQUIRE(assigned(store, d, pod).id == "t1");
         REQUIRE(stored_task(store, "display").status == TaskStatus::dispatched);
     }
@@ -194,8 +188,7 @@ TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
         Task execution = dispatchable_task("t1");
         execution.display_task_id = "display";
         seed(store, execution);
-        PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1"}, {"p1"});
         REQUIRE(assigned(store, d, pod).id == "t1");
         REQUIRE(stored_task(store, "display") == display);
     }
@@ -205,8 +198,7 @@ TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
         starting.status = PodStatus::starting;
         seed(store, starting);
         seed(store, dispatchable_task("t1"));
-        PodDispatcher d = new_pod_dispatcher("group", {"gone", "t1"}, {"p2"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"gone", "t1"}, {"p2"});
         const Unchanged<TestType> unchanged{store};
         const PodDispatcher before = d;
         REQUIRE(d.assign_next_task(store, starting).error() == Errc::precondition_failed);
@@ -220,32 +212,28 @@ TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
         stored.running_task_id = "earlier";
         seed(store, stored);
         seed(store, dispatchable_task("t1"));
-        PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p2"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1"}, {"p2"});
         Pod stale = running_pod("p2");
         require_rejected(store, d, stale, Errc::precondition_failed);
     }
     SECTION("a pod that is not stored is not_found, and nothing is written")
     {
         seed(store, dispatchable_task("t1"));
-        PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p9"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1"}, {"p9"});
         Pod unknown = running_pod("p9");
         require_rejected(store, d, unknown, Errc::not_found);
     }
     SECTION("a stale dispatcher is conflict, and nothing is written")
     {
         seed(store, dispatchable_task("t1"));
-        PodDispatcher d = new_pod_dispatcher("group", {"gone", "t1"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"gone", "t1"}, {"p1"});
         PodDispatcher newer = d;
         REQUIRE(newer.upsert_atomically(store));
         require_rejected(store, d, pod, Errc::conflict);
     }
     SECTION("an empty pod id is invalid_argument, and nothing is written")
     {
-        PodDispatcher d = new_pod_dispatcher("group", {}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {}, {"p1"});
         Pod nameless = running_pod("");
         require_rejected(store, d, nameless, Errc::invalid_argument);
     }

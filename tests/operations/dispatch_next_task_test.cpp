@@ -35,8 +35,7 @@ TEMPLATE_LIST_TEST_CASE("dispatch_next_task", "[dispatch_next_task]", StoreTypes
     SECTION("finds the pod's dispatcher and dispatches its next task")
     {
         seed(store, dispatchable_task("t1"));
-        const PodDispatcher d = new_pod_dispatcher("group", {"gone", "t1"}, {"p1"});
-        seed(store, d);
+        const PodDispatcher d = seeded_dispatcher(store, {"gone", "t1"}, {"p1"});
         auto task = dispatch_next_task(store, "p1");
         REQUIRE(task);
         REQUIRE(task.value());
@@ -66,8 +65,7 @@ TEMPLATE_LIST_TEST_CASE("dispatch_next_task", "[dispatch_next_task]", StoreTypes
     SECTION("gives an empty optional when nothing in the queue can run")
     {
         seed(store, allocatable_task("t1"));
-        const PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p1"});
-        seed(store, d);
+        const PodDispatcher d = seeded_dispatcher(store, {"t1"}, {"p1"});
         auto task = dispatch_next_task(store, "p1");
         REQUIRE(task);
         REQUIRE(task.value() == std::nullopt);

@@ -166,8 +166,7 @@ TEMPLATE_LIST_TEST_CASE("upsert_one", "[upsert_one]", StoreTypes)
     }
     SECTION("an upsert that matches updates the stored dispatcher")
     {
-        const PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p1"});
-        seed(store, d);
+        const PodDispatcher d = seeded_dispatcher(store, {"t1"}, {"p1"});
         auto info = upsert_one(store, by_group_id("group"), setting(d.id, "group", {"p1", "p2"}, {}));
         REQUIRE(info);
         REQUIRE(info.value() == ChangeInfo{1, 0, std::nullopt});

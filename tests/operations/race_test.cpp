@@ -69,8 +69,7 @@ TEMPLATE_LIST_TEST_CASE("many pods race for one dispatcher's tasks", "[race]", S
         pod_ids.push_back(pod_name(i));
         seed(store, running_pod(pod_ids.back()));
     }
-    const PodDispatcher d = new_pod_dispatcher("group", task_ids, pod_ids);
-    seed(store, d);
+    const PodDispatcher d = seeded_dispatcher(store, task_ids, pod_ids);
 
     RaceResult outcome;
     SECTION("through dispatch_next_task")

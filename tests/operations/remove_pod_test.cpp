@@ -43,8 +43,7 @@ TEMPLATE_LIST_TEST_CASE("remove_pod", "[remove_pod]", StoreTypes)
 
     SECTION("a pod that is not the last leaves, and the queue stays")
     {
-        PodDispatcher d = new_pod_dispatcher("group", {"t1", "t2"}, {"p1", "p2"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1", "t2"}, {"p1", "p2"});
         const Timestamp before = now();
         REQUIRE(d.remove_pod(store, "p1"));
         REQUIRE(d.pod_ids == std::vector<std::string>{"p2"});
@@ -57,8 +56,7 @@ TEMPLATE_LIST_TEST_CASE("remove_pod", "[remove_pod]", StoreTypes)
     }
     SECTION("the last pod leaving with tasks queued releases them all")
     {
-        PodDispatcher d = new_pod_dispatcher("group", {"t1", "t2", "t3", "gone"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1", "t2", "t3", "gone"}, {"p1"});
         REQUIRE(d.remove_pod(store, "p1"));
         REQUIRE(d.pod_ids.empty());
         REQUIRE(d.task_ids.empty());
@@ -90,30 +88,26 @@ TEMPLATE_LIST_TEST_CASE("remove_pod", "[remove_pod]", StoreTypes)
     }
     SECTION("the last pod leaving an empty queue just leaves")
     {
-        PodDispatcher d = new_pod_dispatcher("group", {}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {}, {"p1"});
         REQUIRE(d.remove_pod(store, "p1"));
         REQUIRE(stored_dispatcher(store, d.id) == d);
         REQUIRE(d.modification_count == 1);
     }
     SECTION("a pod the dispatcher does not hold is pod_not_in_dispatcher, and nothing is written")
     {
-        PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1"}, {"p1"});
         require_rejected(store, d, "p2", Errc::pod_not_in_dispatcher);
     }
     SECTION("a stale dispatcher is conflict, and nothing is written")
     {
-        PodDispatcher d = new_pod_dispatcher("group", {"t1", "t2"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1", "t2"}, {"p1"});
         PodDispatcher newer = d;
         REQUIRE(newer.upsert_atomically(store));
         require_rejected(store, d, "p1", Errc::conflict);
     }
     SECTION("an empty pod id is invalid_argument, and nothing is written")
     {
-        PodDispatcher d = new_pod_dispatcher("group", {"t1"}, {"p1"});
-        seed(store, d);
+        PodDispatcher d = seeded_dispatcher(store, {"t1"}, {"p1"});
         require_rejected(store, d, "", Errc::invalid_argument);
     }
 }

@@ -10,34 +10,35 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <string>
+#include <type_traits>
+#include <vector>
 
 namespace pod_dispatcher::test {
 
 using namespace samples;
 
 /// Stores what a test needs; any failure here is a broken test, not a finding.
-template <class S>
-void seed(S& store, const Task& task)
+template <class S, class Document>
+void seed(S& store, const Document& doc)
 {
-    REQUIRE(store.insert_task(task));
+    if constexpr (std::is_same_v<Document, Task>) {
+        REQUIRE(store.insert_task(doc));
+    } else if constexpr (std::is_same_v<Document, Pod>) {
+        REQUIRE(store.insert_pod(doc));
+    } else if constexpr (std::is_same_v<Document, ProjectRef>) {
+        REQUIRE(store.insert_project_ref(doc));
+    } else {
+        REQUIRE(doc.insert(store));
+    }
 }
 
+/// A new dispatcher of group "group", stored.
 template <class S>
-void seed(S& store, const Pod& pod)
+PodDispatcher seeded_dispatcher(S& store, std::vector<std::string> task_ids, std::vector<std::string> pod_ids)
 {
-    REQUIRE(store.insert_pod(pod));
-}
-
-template <class S>
-void seed(S& store, const ProjectRef& ref)
-{
-    REQUIRE(store.insert_project_ref(ref));
-}
-
-template <class S>
-void seed(S& store, const PodDispatcher& d)
-{
-    REQUIRE(d.insert(store));
+    PodDispatcher d = new_pod_dispatcher("group", std::move(task_ids), std::move(pod_ids));
+    seed(store, d);
+    return d;
 }
 
 /// The document a lookup must find.
