@@ -1,6 +1,12 @@
-# Defines pod_dispatcher::mongo, the MongoStore headers on the C driver, once per build.
-# Included by this directory and by the tests; expects find_package(mongoc-1.0) to have succeeded.
+# Defines pod_dispatcher::mongo, the MongoStore headers on the C driver, once per build,
+# where the driver is found. Included by this directory and by the tests; each says what
+# it skips when the target is missing.
 include_guard(GLOBAL)
+
+find_package(mongoc-1.0 CONFIG QUIET)
+if(NOT mongoc-1.0_FOUND)
+    return()
+endif()
 
 add_library(pod_dispatcher_mongo INTERFACE)
 add_library(pod_dispatcher::mongo ALIAS pod_dispatcher_mongo)

@@ -26,6 +26,17 @@ void require_rejected(S& store, PodDispatcher& d, Pod& pod, Errc expected)
     REQUIRE(pod == pod_before);
 }
 
+/// Stores display, an execution task "t1" of it, and a dispatcher queuing "t1" for "p1".
+template <class S>
+PodDispatcher seed_display_task(S& store, const Task& display)
+{
+    seed(store, display);
+    Task execution = dispatchable_task("t1");
+    execution.display_task_id = display.id;
+    seed(store, execution);
+    return seeded_dispatcher(store, {"t1"}, {"p1"});
+}
+
 template <class S>
 Task assigned(S& store, PodDispatcher& d, Pod& pod)
 {
@@ -172,11 +183,7 @@ TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
         Task display = allocatable_task("display");
         display.display_only = true;
         display.execution_tasks = {"t1"};
-        seed(store, display);
-        Task execution = dispatchable_task("t1");
-        execution.display_task_id = "display";
-        seed(store, execution);
-        PodDispatcher d = seeded_dispatcher(store, {"t1"}, {"p1"});
+        PodDispatcher d = seed_display_task(store, display);
         REQUIRE(assigned(store, d, pod).id == "t1");
         REQUIRE(stored_task(store, "display").status == TaskStatus::dispatched);
     }
@@ -184,11 +191,7 @@ TEMPLATE_LIST_TEST_CASE("assign_next_task", "[assign_next_task]", StoreTypes)
     {
         Task display = allocatable_task("display");
         display.status = TaskStatus::started;
-        seed(store, display);
-        Task execution = dispatchable_task("t1");
-        execution.display_task_id = "display";
-        seed(store, execution);
-        PodDispatcher d = seeded_dispatcher(store, {"t1"}, {"p1"});
+        PodDispatcher d = seed_display_task(store, display);
         REQUIRE(assigned(store, d, pod).id == "t1");
         REQUIRE(stored_task(store, "display") == display);
     }

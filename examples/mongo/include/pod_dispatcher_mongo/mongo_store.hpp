@@ -49,9 +49,9 @@ inline constexpr std::string_view events = "events";
 
 /// A pod_dispatcher::Store on a MongoDB-wire server (MongoDB, FerretDB, ...).
 ///
-/// Safe to share between threads; without transactions, its writes run one at a time. The first call that needs the server creates the
-/// indexes and detects what the server supports (capabilities(); five or six round
-/// trips, once per store). After that each member is one round trip, except where its
+/// Safe to share between threads; without transactions, its writes run one at a time.
+/// The first call that needs the server creates the indexes and detects what the server
+/// supports (capabilities(); five or six round trips, once per store). After that each member is one round trip, except where its
 /// comment says otherwise. Backend failures are Errc::store_unavailable; the driver's
 /// or server's message, which may quote stored data, is kept apart in
 /// last_error_message(). A moved-from store may only be destroyed or assigned to.
