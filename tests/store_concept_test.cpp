@@ -21,7 +21,7 @@ struct Archetype {
     Result<void> replace_task(const Task&, const Task&) { return Errc::store_unavailable; }
     Result<std::optional<Pod>> find_pod(std::string_view) { return std::nullopt; }
     Result<void> insert_pod(const Pod&) { return Errc::store_unavailable; }
-    Result<void> replace_pod(const Pod&, const Pod&) { return Errc::store_unavailable; }
+    Result<std::optional<Pod>> claim_pod(std::string_view, const Task&) { return std::nullopt; }
     Result<std::optional<ProjectRef>> find_project_ref(std::string_view) { return std::nullopt; }
     Result<void> insert_events(std::vector<Event>) { return Errc::store_unavailable; }
 

@@ -184,7 +184,7 @@ private:
         dequeue(d, at);
         record(detail::task_event(task_after, EventType::task_dispatched, at, {{"pod_id", pod.id}}));
         record(detail::pod_assigned_event(pod_after, task_after, at));
-        record(detail::pod_status_event(pod, pod_after, at));
+        record(detail::pod_status_event(pod_after, pod.status, at));
         return task_after;
     }
 

@@ -104,7 +104,20 @@ public:
     Result<void> replace_task(const Task& before, const Task& after) { return replace_in(tasks_, before, after); }
     Result<std::optional<Pod>> find_pod(std::string_view id) { return find_in(pods_, id, Intent::update); }
     Result<void> insert_pod(Pod pod) { return insert_into(pods_, std::move(pod)); }
-    Result<void> replace_pod(const Pod& before, const Pod& after) { return replace_in(pods_, before, after); }
+    Result<std::optional<Pod>> claim_pod(std::string_view id, const Task& task)
+    {
+        return run([&](detail::UnitOfWork& unit) -> Result<std::optional<Pod>> {
+            BOOST_OUTCOME_TRY(auto items, open(unit, pods_, id));
+            const auto it = items->find(id);
+            if (it == items->end() || !can_take_task(it->second)) {
+                return std::nullopt;
+            }
+            Pod claimed = detail::running(it->second, task);
+            unit.save(it->second); // moves the old value out
+            it->second = claimed;
+            return claimed;
+        });
+    }
     Result<std::optional<ProjectRef>> find_project_ref(std::string_view id)
     {
         return find_in(project_refs_, id, Intent::read);
@@ -146,6 +159,9 @@ public:
 
     Result<void> insert_task(Task task) { return insert_into(tasks_, std::move(task)); }
     Result<void> insert_project_ref(ProjectRef ref) { return insert_into(project_refs_, std::move(ref)); }
+
+    /// Stores after only if the stored pod still equals before; as replace_task.
+    Result<void> replace_pod(const Pod& before, const Pod& after) { return replace_in(pods_, before, after); }
 
     /// The events of one task or pod, oldest first.
     std::vector<Event> events_for(std::string_view resource_id)
@@ -248,25 +264,13 @@ private:
             if (it == items->end()) {
                 return Errc::not_found;
             }
-            if (!same_state(it->second, before)) {
+            if (it->second != before) {
                 return Errc::conflict;
             }
             unit.save(it->second);
             it->second = after;
             return boost::outcome_v2::success();
         });
-    }
-
-    // What replace_task and replace_pod compare: the fields a dispatch decides on.
-    static bool same_state(const Task& stored, const Task& before)
-    {
-        return stored.status == before.status && stored.container_allocated == before.container_allocated &&
-               stored.container_allocation_attempts == before.container_allocation_attempts &&
-               stored.pod_id == before.pod_id;
-    }
-    static bool same_state(const Pod& stored, const Pod& before)
-    {
-        return stored.status == before.status && stored.running_task_id == before.running_task_id;
     }
 
     /// Every value of map, in key order.

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace pod_dispatcher {
@@ -78,6 +79,87 @@ Result<ChangeInfo> upsert_one(S& store, const Query& q, const DispatcherUpdate& 
     return store.upsert_dispatcher(q, update);
 }
 
+namespace detail {
+
+/// The stored task with this id, if it should be allocated a container.
+template <Store S>
+Result<Task> stored_allocatable(S& store, const std::string& id)
+{
+    BOOST_OUTCOME_TRY(auto stored, store.find_task(id));
+    if (!stored) {
+        return Errc::not_found;
+    }
+    if (!should_allocate_container(*stored)) {
+        return Errc::precondition_failed;
+    }
+    return std::move(*stored);
+}
+
+/// The version of task to allocate. A store that rolls back may start from the caller's
+/// copy when it qualifies: a guess that the compare-and-set in mark_allocated checks,
+/// failing the unit when wrong. One that cannot must not write on a guess, so it reads.
+template <Store S>
+Result<Task> allocatable(S& store, const Task& task)
+{
+    if (rolls_back(store) && should_allocate_container(task)) {
+        return task;
+    }
+    return stored_allocatable(store, task.id);
+}
+
+/// Marks expected container-allocated. When the stored task is not expected (the caller's
+/// copy was stale), decides again on the stored one.
+template <Store S>
+Result<Task> mark_allocated(S& store, const Task& expected, Timestamp at)
+{
+    Task after = allocated(expected, at);
+    auto written = store.replace_task(expected, after);
+    if (written || written.error() != Errc::conflict) {
+        BOOST_OUTCOME_TRY(written);
+        return after;
+    }
+    BOOST_OUTCOME_TRY(auto stored, stored_allocatable(store, expected.id));
+    after = allocated(stored, at);
+    BOOST_OUTCOME_TRY(store.replace_task(stored, after));
+    return after;
+}
+
+/// What allocate wrote: the dispatcher and the task as stored after.
+struct Allocation {
+    PodDispatcher dispatcher;
+    Task task;
+};
+
+/// One try at allocate. read_dispatcher false guesses that the group has no dispatcher
+/// yet: the upsert of a new one then fails, writing nothing, if it has.
+template <Store S>
+Result<Allocation> try_allocate(S& store, const Task& task, const Pod& pod, bool read_dispatcher, Timestamp at)
+{
+    Allocation done;
+    BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
+        BOOST_OUTCOME_TRY(auto expected, allocatable(store, task));
+        const std::string group_id = get_group_id(expected);
+        std::optional<PodDispatcher> existing;
+        if (read_dispatcher) {
+            BOOST_OUTCOME_TRY(existing, store.find_dispatcher(by_group_id(group_id),
+                                                              std::numeric_limits<std::size_t>::max()));
+        }
+        const PodDispatcher before = existing ? std::move(*existing) : new_pod_dispatcher(group_id, {}, {});
+        done.dispatcher = with_allocation(before, task.id, pod.id);
+        BOOST_OUTCOME_TRY(check_dispatcher(done.dispatcher));
+        BOOST_OUTCOME_TRY(store.upsert_dispatcher(version_of(before), changing(before, done.dispatcher, at)));
+        advance(done.dispatcher, at);
+        if (contains(done.dispatcher.pod_ids, pod.id)) {
+            BOOST_OUTCOME_TRY(store.insert_pod(pod));
+        }
+        BOOST_OUTCOME_TRY(done.task, mark_allocated(store, expected, at));
+        return store.insert_events({task_event(done.task, EventType::container_allocated, at)});
+    }));
+    return done;
+}
+
+} // namespace detail
+
 /// Queues task in its group's dispatcher (creating it if need be), adds pod to it while
 /// there are more tasks than pods, stores pod if it was added, and marks task
 /// container-allocated. All or nothing; on success task is as stored after.
@@ -86,33 +168,16 @@ Result<PodDispatcher> allocate(S& store, Task& task, Pod& pod)
 {
     BOOST_OUTCOME_TRY(detail::check(!task.id.empty() && !pod.id.empty()));
     const Timestamp at = now();
-    PodDispatcher after;
-    Task task_after;
-    BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
-        BOOST_OUTCOME_TRY(auto stored_task, store.find_task(task.id));
-        if (!stored_task) {
-            return Errc::not_found;
-        }
-        if (!should_allocate_container(*stored_task)) {
-            return Errc::precondition_failed;
-        }
-        const std::string group_id = get_group_id(*stored_task);
-        BOOST_OUTCOME_TRY(auto existing, store.find_dispatcher(by_group_id(group_id),
-                                                               std::numeric_limits<std::size_t>::max()));
-        const PodDispatcher before = existing ? *existing : new_pod_dispatcher(group_id, {}, {});
-        after = detail::with_allocation(before, task.id, pod.id);
-        BOOST_OUTCOME_TRY(detail::check_dispatcher(after));
-        BOOST_OUTCOME_TRY(store.upsert_dispatcher(detail::version_of(before), detail::replacing(after, at)));
-        detail::advance(after, at);
-        if (detail::contains(after.pod_ids, pod.id)) {
-            BOOST_OUTCOME_TRY(store.insert_pod(pod));
-        }
-        task_after = detail::allocated(*stored_task, at);
-        BOOST_OUTCOME_TRY(store.replace_task(*stored_task, task_after));
-        return store.insert_events({detail::task_event(task_after, EventType::container_allocated, at)});
-    }));
-    task = std::move(task_after);
-    return after;
+    // A group is a single task, so its dispatcher exists only if the task was allocated
+    // before (or one was stored by hand): a first allocation need not read it.
+    const bool first_allocation = task.container_allocation_attempts == 0;
+    auto done = detail::try_allocate(store, task, pod, !first_allocation, at);
+    if (!done && first_allocation && (done.error() == Errc::duplicate_key || done.error() == Errc::conflict)) {
+        done = detail::try_allocate(store, task, pod, true, at);
+    }
+    BOOST_OUTCOME_TRY(done);
+    task = std::move(done.value().task);
+    return std::move(done.value().dispatcher);
 }
 
 /// How dispatch_next_task retries and reads.
@@ -130,18 +195,24 @@ Result<std::optional<Task>> try_dispatch(S& store, const std::string& pod_id, st
     const Timestamp at = now();
     Assignment assignment;
     BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
-        BOOST_OUTCOME_TRY(auto pod, store.find_pod(pod_id));
-        if (!pod) {
-            return Errc::not_found;
-        }
-        if (!pod->running_task_id.empty()) {
-            return Errc::pod_busy;
-        }
-        if (pod->status != PodStatus::running) {
-            return Errc::precondition_failed;
+        // A dispatch claims the pod unread; the pod is read only to say why it gets no task.
+        // A store that cannot roll back reads it first, so as not to dequeue for a pod it
+        // then refuses.
+        bool pod_checked = false;
+        const auto check_pod = [&]() -> Result<void> {
+            if (std::exchange(pod_checked, true)) {
+                return boost::outcome_v2::success();
+            }
+            BOOST_OUTCOME_TRY(auto pod, store.find_pod(pod_id));
+            const Errc why = refusal(pod, Errc::pod_busy);
+            return why == Errc::conflict ? Result<void>{boost::outcome_v2::success()} : Result<void>{why};
+        };
+        if (!rolls_back(store)) {
+            BOOST_OUTCOME_TRY(check_pod());
         }
         BOOST_OUTCOME_TRY(auto head, store.find_dispatcher(by_pod_id(pod_id), window));
         if (!head) {
+            BOOST_OUTCOME_TRY(check_pod());
             return Errc::pod_not_in_dispatcher;
         }
         auto next_window = [&](const PodDispatcher& d) -> Result<std::vector<std::string>> {
@@ -151,8 +222,8 @@ Result<std::optional<Task>> try_dispatch(S& store, const std::string& pod_id, st
             }
             return std::move(more->task_ids);
         };
-        BOOST_OUTCOME_TRY(assignment, QueueWalk<S>(store, *head, pod_id, std::move(pod), at).run(next_window));
-        return boost::outcome_v2::success();
+        BOOST_OUTCOME_TRY(assignment, QueueWalk<S>(store, *head, pod_id, Errc::pod_busy, at).run(next_window));
+        return assignment.task ? Result<void>{boost::outcome_v2::success()} : check_pod();
     }));
     return std::move(assignment.task);
 }
@@ -210,7 +281,7 @@ Result<std::optional<Task>> PodDispatcher::assign_next_task(S& store, Pod& pod)
     };
     BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
         after = *this;
-        BOOST_OUTCOME_TRY(assignment, detail::QueueWalk<S>(store, after, pod.id, std::nullopt, at).run(queue_exhausted));
+        BOOST_OUTCOME_TRY(assignment, detail::QueueWalk<S>(store, after, pod.id, Errc::precondition_failed, at).run(queue_exhausted));
         return boost::outcome_v2::success();
     }));
     *this = std::move(after);

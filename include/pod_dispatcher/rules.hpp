@@ -45,6 +45,12 @@ inline bool project_allows_dispatch(const ProjectRef& project, std::string_view 
     return (project.enabled || hidden_pull_request) && !project.dispatching_disabled;
 }
 
+/// Free to take a task: running, and running none yet.
+inline bool can_take_task(const Pod& pod) noexcept
+{
+    return pod.status == PodStatus::running && pod.running_task_id.empty();
+}
+
 /// Allocated with every allocation attempt used: the system fails it rather than retry.
 inline bool allocation_exhausted(const Task& task) noexcept
 {

@@ -49,13 +49,16 @@ struct UnitOfWorkArchetype {
 /// Tasks, pods, project refs and events:
 /// - `s.find_task(std::string_view id)` -> `Result<std::optional<Task>>`
 /// - `s.replace_task(const Task& before, const Task& after)` -> `Result<void>`: stores after
-///   only if the stored task still has before's status, container_allocated,
-///   container_allocation_attempts and pod_id; Errc::conflict when not, Errc::not_found when
-///   there is none.
+///   only if the stored task still equals before, every field of it (a compare-and-set, so a
+///   caller may write from a copy it did not read in this unit); Errc::conflict when it
+///   differs, Errc::not_found when there is none.
 /// - `s.find_pod(std::string_view id)` -> `Result<std::optional<Pod>>`
 /// - `s.insert_pod(const Pod& p)` -> `Result<void>`: Errc::duplicate_key when p.id is stored.
-/// - `s.replace_pod(const Pod& before, const Pod& after)` -> `Result<void>`: as replace_task,
-///   comparing status and running_task_id.
+/// - `s.claim_pod(std::string_view id, const Task& task)` -> `Result<std::optional<Pod>>`:
+///   if the stored pod can take a task (rules.hpp: running, running none), makes it
+///   decommissioned and running task (its id and execution) and returns it as stored after;
+///   an empty optional, writing nothing, when the pod is absent or cannot. One read-and-write
+///   (a findAndModify, an UPDATE ... RETURNING), so a dispatch need not read the pod first.
 /// - `s.find_project_ref(std::string_view id)` -> `Result<std::optional<ProjectRef>>`
 /// - `s.insert_events(std::vector<Event> events)` -> `Result<void>`: appends them in order.
 ///
@@ -64,6 +67,11 @@ struct UnitOfWorkArchetype {
 ///   runs work, possibly more than once, and keeps its writes through s only if it
 ///   succeeds; other callers see all of them or none. A store that cannot roll back must
 ///   document what it guarantees instead (see the MongoDB example).
+///
+/// Optional:
+/// - `s.rolls_back()` -> `bool`: false when atomically cannot undo a failed unit's writes.
+///   The operations then check what they can before their first write, at the cost of a
+///   read they otherwise skip. A store without this member is taken to roll back.
 ///
 /// A store the operations share between threads must be safe to call from them.
 ///
@@ -83,11 +91,24 @@ concept Store = requires(S& s, const Query& q, const DispatcherUpdate& u, const 
     { s.replace_task(task, task) } -> std::same_as<Result<void>>;
     { s.find_pod(id) } -> std::same_as<Result<std::optional<Pod>>>;
     { s.insert_pod(pod) } -> std::same_as<Result<void>>;
-    { s.replace_pod(pod, pod) } -> std::same_as<Result<void>>;
+    { s.claim_pod(id, task) } -> std::same_as<Result<std::optional<Pod>>>;
     { s.find_project_ref(id) } -> std::same_as<Result<std::optional<ProjectRef>>>;
     { s.insert_events(std::move(events)) } -> std::same_as<Result<void>>;
     { s.atomically(work) } -> std::same_as<Result<void>>;
 };
+
+namespace detail {
+/// Whether store rolls back a failed unit of work (the optional Store::rolls_back).
+template <class S>
+bool rolls_back(S& store)
+{
+    if constexpr (requires { { store.rolls_back() } -> std::convertible_to<bool>; }) {
+        return store.rolls_back();
+    } else {
+        return true;
+    }
+}
+} // namespace detail
 
 } // namespace pod_dispatcher
 

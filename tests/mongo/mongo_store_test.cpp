@@ -107,52 +107,6 @@ TEST_CASE("MongoStore stores tasks, pods and project refs as they are")
     }
 }
 
-TEST_CASE("MongoStore replaces a task or pod only if its compared fields are unchanged")
-{
-    auto store = fresh_store();
-    const pd::Task before{.id = "t", .activated = true};
-    REQUIRE(store->insert_task(before));
-    auto after = before;
-    after.status = pd::TaskStatus::dispatched;
-    after.pod_id = "p";
-
-    SECTION("an unchanged task is replaced")
-    {
-        REQUIRE(store->replace_task(before, after));
-        CHECK(store->find_task("t").value() == after);
-    }
-    SECTION("a changed task is conflict and stays as stored")
-    {
-        REQUIRE(store->replace_task(before, after));
-        auto again = after;
-        again.pod_id = "other";
-        CHECK(store->replace_task(before, again).error() == Errc::conflict);
-        CHECK(store->find_task("t").value() == after);
-    }
-    SECTION("fields not compared may differ")
-    {
-        auto stale = before;
-        stale.project = "other project";
-        CHECK(store->replace_task(stale, after));
-    }
-    SECTION("a missing task is not_found")
-    {
-        CHECK(store->replace_task(pd::Task{.id = "none"}, pd::Task{.id = "none"}).error() == Errc::not_found);
-    }
-    SECTION("a pod compares status and running task")
-    {
-        const pd::Pod pod{.id = "p", .status = pd::PodStatus::running};
-        REQUIRE(store->insert_pod(pod));
-        auto busy = pod;
-        busy.running_task_id = "t";
-        busy.status = pd::PodStatus::decommissioned;
-        REQUIRE(store->replace_pod(pod, busy));
-        CHECK(store->replace_pod(pod, busy).error() == Errc::conflict);
-        CHECK(store->find_pod("p").value() == busy);
-        CHECK(store->replace_pod(pd::Pod{.id = "q"}, pd::Pod{.id = "q"}).error() == Errc::not_found);
-    }
-}
-
 TEST_CASE("MongoStore's conditional writes are compare-and-set, even when racing")
 {
     // FerretDB reads then writes an update without isolation: the store keeps its own

@@ -85,9 +85,9 @@ public:
     {
         return call([&] { return inner_.insert_pod(pod); });
     }
-    Result<void> replace_pod(const Pod& before, const Pod& after)
+    Result<std::optional<Pod>> claim_pod(std::string_view id, const Task& task)
     {
-        return call([&] { return inner_.replace_pod(before, after); });
+        return call([&] { return inner_.claim_pod(id, task); });
     }
     Result<std::optional<ProjectRef>> find_project_ref(std::string_view id)
     {
@@ -96,6 +96,12 @@ public:
     Result<void> insert_events(std::vector<Event> events)
     {
         return call([&] { return inner_.insert_events(std::move(events)); });
+    }
+
+    bool rolls_back()
+        requires requires(S& s) { s.rolls_back(); }
+    {
+        return inner_.rolls_back();
     }
 
     template <class F>

@@ -23,14 +23,28 @@ struct Assignment {
     std::optional<Pod> pod;
 };
 
+/// Why a pod cannot take a task, for the caller: Errc::not_found when it is absent,
+/// busy_error when it runs a task, Errc::precondition_failed when it is not running.
+/// Errc::conflict when it can take one after all: it changed since the caller looked.
+inline Errc refusal(const std::optional<Pod>& pod, Errc busy_error) noexcept
+{
+    if (!pod) {
+        return Errc::not_found;
+    }
+    if (!pod->running_task_id.empty()) {
+        return busy_error;
+    }
+    return pod->status != PodStatus::running ? Errc::precondition_failed : Errc::conflict;
+}
+
 template <Store S>
 class QueueWalk {
 public:
     /// Walks d's queue for pod_id. d.task_ids may be only the head of the queue: when the
     /// walk has used it up, refill(d) gives the next ids (none: the queue is exhausted).
-    /// pod is the stored pod if the caller read it already in this unit.
-    QueueWalk(S& store, PodDispatcher& d, std::string pod_id, std::optional<Pod> pod, Timestamp at)
-        : store_(store), d_(d), pod_id_(std::move(pod_id)), pod_(std::move(pod)), at_(at)
+    /// A pod that cannot take the task found is refused as refusal(pod, busy_error) says.
+    QueueWalk(S& store, PodDispatcher& d, std::string pod_id, Errc busy_error, Timestamp at)
+        : store_(store), d_(d), pod_id_(std::move(pod_id)), busy_error_(busy_error), at_(at)
     {
     }
 
@@ -92,38 +106,27 @@ private:
         return boost::outcome_v2::success();
     }
 
-    Result<Pod> stored_pod()
-    {
-        if (pod_) {
-            return *pod_;
-        }
-        BOOST_OUTCOME_TRY(auto pod, store_.find_pod(pod_id_));
-        if (!pod) {
-            return Errc::not_found;
-        }
-        return *pod;
-    }
-
-    // The claim comes first: the task's write is conditional on it being undispatched,
-    // so even a store that cannot roll back never hands it out twice. The task and pod
-    // are built where the walk returns them, rather than moved there.
+    // The pod is claimed first, and the task's write is conditional on the task being as
+    // read: even a store that cannot roll back never hands a task out twice, and a failure
+    // between the two leaves a decommissioned pod, never a task dispatched to a pod that
+    // does not run it. The task and pod are built where the walk returns them.
     Result<void> dispatch(const Task& task, Assignment& assignment)
     {
-        BOOST_OUTCOME_TRY(auto pod, stored_pod());
-        if (pod.status != PodStatus::running || !pod.running_task_id.empty()) {
-            return Errc::precondition_failed;
+        BOOST_OUTCOME_TRY(auto claimed, store_.claim_pod(pod_id_, task));
+        if (!claimed) {
+            BOOST_OUTCOME_TRY(auto pod, store_.find_pod(pod_id_));
+            return refusal(pod, busy_error_);
         }
+        const Pod& pod_after = assignment.pod.emplace(std::move(*claimed));
         Task& task_after = assignment.task.emplace(task);
-        mark_dispatched(task_after, pod, at_);
-        const Pod& pod_after = assignment.pod.emplace(running(pod, task_after));
+        mark_dispatched(task_after, pod_after, at_);
         BOOST_OUTCOME_TRY(store_.replace_task(task, task_after));
-        BOOST_OUTCOME_TRY(store_.replace_pod(pod, pod_after));
         BOOST_OUTCOME_TRY(dequeue(task.id));
         BOOST_OUTCOME_TRY(roll_up_display_task(task));
         events_.reserve(events_.size() + 3);
-        events_.push_back(task_event(task_after, EventType::task_dispatched, at_, json_object("pod_id", pod.id)));
+        events_.push_back(task_event(task_after, EventType::task_dispatched, at_, json_object("pod_id", pod_id_)));
         events_.push_back(pod_assigned_event(pod_after, task_after, at_));
-        events_.push_back(pod_status_event(pod, pod_after, at_));
+        events_.push_back(pod_status_event(pod_after, PodStatus::running, at_));
         return boost::outcome_v2::success();
     }
 
@@ -142,7 +145,7 @@ private:
     S& store_;
     PodDispatcher& d_;
     std::string pod_id_;
-    std::optional<Pod> pod_;
+    Errc busy_error_;
     Timestamp at_;
     std::vector<Event> events_;
 };

@@ -43,6 +43,20 @@ inline DispatcherUpdate replacing(const PodDispatcher& d, Timestamp at)
     return u;
 }
 
+/// A write that turns before into after: sets only the pods or tasks that changed, so a
+/// store need not check pods that were already there (and inserts after if absent).
+inline DispatcherUpdate changing(const PodDispatcher& before, const PodDispatcher& after, Timestamp at)
+{
+    DispatcherUpdate u = replacing(after, at);
+    if (u.pod_ids == before.pod_ids) {
+        u.pod_ids.reset();
+    }
+    if (u.task_ids == before.task_ids) {
+        u.task_ids.reset();
+    }
+    return u;
+}
+
 /// A write that takes task_id off the front of the queue.
 inline DispatcherUpdate dequeuing(std::string task_id, Timestamp at)
 {
@@ -157,10 +171,10 @@ inline Event pod_assigned_event(const Pod& pod, const Task& task, Timestamp at)
                  json_object("task_id", task.id, "task_execution", task.execution)};
 }
 
-inline Event pod_status_event(const Pod& before, const Pod& after, Timestamp at)
+inline Event pod_status_event(const Pod& after, PodStatus old_status, Timestamp at)
 {
     return Event{after.id, EventType::pod_status_changed, at,
-                 json_object("old_status", boost::json::value_from(before.status), "new_status",
+                 json_object("old_status", boost::json::value_from(old_status), "new_status",
                              boost::json::value_from(after.status))};
 }
 

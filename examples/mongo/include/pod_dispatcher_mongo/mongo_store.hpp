@@ -7,6 +7,7 @@
 #include <pod_dispatcher_mongo/detail/bson_codec.hpp>
 #include <pod_dispatcher_mongo/detail/connection.hpp>
 #include <pod_dispatcher_mongo/detail/dispatcher_bson.hpp>
+#include <pod_dispatcher_mongo/detail/pod_bson.hpp>
 #include <pod_dispatcher_mongo/detail/raii.hpp>
 #include <pod_dispatcher_mongo/options.hpp>
 
@@ -73,6 +74,14 @@ public:
     {
         BOOST_OUTCOME_TRY(auto caps, capabilities());
         return caps.mode;
+    }
+
+    /// Whether atomically undoes a failed unit (Store's optional member): only with
+    /// transactions. False, too, while the server cannot be reached.
+    bool rolls_back()
+    {
+        const auto caps = capabilities();
+        return caps && caps.value().mode == TransactionMode::transactions;
     }
 
     /// The message of the last backend failure any thread met, for logs. It comes from
@@ -177,7 +186,19 @@ public:
 
     Result<void> insert_pod(pod_dispatcher::Pod pod) { return insert_document(collections::pods, pod); }
 
-    /// As replace_task.
+    /// One findAndModify, filtered on the pod being running with no running task.
+    Result<std::optional<pod_dispatcher::Pod>> claim_pod(std::string_view id, const pod_dispatcher::Task& task)
+    {
+        detail::Bson filter;
+        detail::Bson update;
+        BOOST_OUTCOME_TRY(auto caps, prepare(detail::put_claimable_pod_filter(filter.get(), id)
+                                             && detail::put_claim(update.get(), task)));
+        const auto lock = connection_->exclusive(caps);
+        return connection_->find_one_and_update<pod_dispatcher::Pod>(collections::pods, filter.get(), update.get());
+    }
+
+    /// Not part of the Store concept: for callers that move pods through their states.
+    /// Stores after only if the stored pod still equals before; as replace_task.
     Result<void> replace_pod(const pod_dispatcher::Pod& before, const pod_dispatcher::Pod& after)
     {
         return replace_if_unchanged(collections::pods, before, after);
@@ -325,7 +346,7 @@ private:
         return connection_->insert_many(collection, {encoded.get()});
     }
 
-    /// Replaces the stored document if it still has before's Schema<T>::version fields.
+    /// Replaces the stored document if it still equals before, field by field.
     template <detail::Document T>
     Result<void> replace_if_unchanged(std::string_view collection, const T& before, const T& after)
     {
@@ -334,8 +355,7 @@ private:
         }
         detail::Bson filter;
         detail::Bson replacement;
-        BOOST_OUTCOME_TRY(auto caps, prepare(detail::put(filter.get(), "_id", before.id)
-                                             && detail::encode_version(filter.get(), before)
+        BOOST_OUTCOME_TRY(auto caps, prepare(detail::encode_filter(filter.get(), before)
                                              && detail::encode(replacement.get(), after)));
         const auto lock = connection_->exclusive(caps);
         BOOST_OUTCOME_TRY(auto replaced, connection_->replace_one(collection, filter.get(), replacement.get()));

@@ -97,9 +97,6 @@ struct Schema<pd::Task> {
         Field{"details_type", &T::details_type},
         Field{"details_description", &T::details_description},
     };
-    /// The fields a conditional replace compares: what a dispatch decides on.
-    static constexpr std::array<std::string_view, 4> version{"status", "container_allocated",
-                                                             "container_allocation_attempts", "pod_id"};
 };
 
 template <>
@@ -112,7 +109,6 @@ struct Schema<pd::Pod> {
         Field{"running_task_id", &P::running_task_id},
         Field{"running_task_execution", &P::running_task_execution},
     };
-    static constexpr std::array<std::string_view, 2> version{"status", "running_task_id"};
 };
 
 template <>
@@ -180,7 +176,8 @@ inline bool put(bson_t* b, std::string_view key, std::string_view value)
     if (key.find('\0') != std::string_view::npos || length(value) < 0) {
         return false;
     }
-    return bson_append_utf8(b, key.data(), length(key), value.data(), length(value));
+    // libbson writes a null for a null pointer; an empty view may have one.
+    return bson_append_utf8(b, key.data(), length(key), value.data() != nullptr ? value.data() : "", length(value));
 }
 
 inline bool put(bson_t* b, std::string_view key, const std::string& value)
@@ -308,18 +305,21 @@ bool encode(bson_t* b, const T& doc)
                       Schema<T>::fields);
 }
 
-/// Appends the fields of doc that Schema<T>::version lists: a filter matching a stored
-/// document in the same version.
+/// Appends a condition on every field of doc: a filter matching a stored document equal
+/// to doc. An unset timestamp, omitted when written, matches a missing or null field.
 template <Document T>
-bool encode_version(bson_t* b, const T& doc)
+bool encode_filter(bson_t* b, const T& doc)
 {
-    const auto& version = Schema<T>::version;
-    const auto listed = [&](std::string_view name) { return std::ranges::find(version, name) != version.end(); };
-    return std::apply(
-        [&](const auto&... field) {
-            return ((!listed(field.name) || put(b, field.name, doc.*field.member)) && ...);
-        },
-        Schema<T>::fields);
+    const auto condition = [&](std::string_view name, const auto& value) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(value)>, pd::Timestamp>) {
+            if (value == pd::Timestamp{}) {
+                return bson_append_null(b, name.data(), length(name));
+            }
+        }
+        return put(b, name, value);
+    };
+    return std::apply([&](const auto&... field) { return (condition(field.name, doc.*field.member) && ...); },
+                      Schema<T>::fields);
 }
 
 template <Document T>

@@ -155,8 +155,7 @@ public:
             const bson_t* doc = nullptr;
             while (mongoc_cursor_next(cursor.get(), &doc)) {
                 if (!decode(doc, found.emplace_back())) {
-                    record("a stored document of " + std::string{collection} + " has a field of the wrong type");
-                    return Errc::store_unavailable;
+                    return undecodable(collection);
                 }
             }
             bson_error_t error;
@@ -195,6 +194,29 @@ public:
     {
         Bson opts;
         return write_one(mongoc_collection_replace_one, collection, filter, replacement, opts.get());
+    }
+
+    /// Applies an update document to the first document filter matches and returns that
+    /// document as updated, decoded as T; an empty optional when none matches.
+    template <Document T>
+    Result<std::optional<T>> find_one_and_update(std::string_view collection, const bson_t* filter,
+                                                 const bson_t* update)
+    {
+        Bson session_opts;
+        return with_collection(collection, session_opts.get(), [&](mongoc_collection_t* c) -> Result<std::optional<T>> {
+            const FindAndModifyOptsPtr opts{mongoc_find_and_modify_opts_new()};
+            if (!mongoc_find_and_modify_opts_set_update(opts.get(), update)
+                || !mongoc_find_and_modify_opts_set_flags(opts.get(), MONGOC_FIND_AND_MODIFY_RETURN_NEW)
+                || !mongoc_find_and_modify_opts_append(opts.get(), session_opts.get())) {
+                return Errc::invalid_argument;
+            }
+            Bson reply;
+            bson_error_t error;
+            if (!mongoc_collection_find_and_modify_with_opts(c, filter, opts.get(), reply.out(), &error)) {
+                return fail(error, reply.get());
+            }
+            return updated_document<T>(collection, reply.get());
+        });
     }
 
     // ---- Units of work.
@@ -319,6 +341,28 @@ private:
             }
         }
         return outcome;
+    }
+
+    /// A stored document this store cannot read: the server holds something else there.
+    std::error_code undecodable(std::string_view collection)
+    {
+        record("a stored document of " + std::string{collection} + " has a field of the wrong type");
+        return Errc::store_unavailable;
+    }
+
+    /// The "value" of a findAndModify reply: the document, or null when none matched.
+    template <Document T>
+    Result<std::optional<T>> updated_document(std::string_view collection, const bson_t* reply)
+    {
+        bson_iter_t it;
+        if (!bson_iter_init_find(&it, reply, "value") || BSON_ITER_HOLDS_NULL(&it)) {
+            return std::optional<T>{};
+        }
+        std::optional<T> doc{T{}};
+        if (!get(&it, *doc)) {
+            return undecodable(collection);
+        }
+        return doc;
     }
 
     /// mongoc_collection_update_one or mongoc_collection_replace_one.

@@ -31,6 +31,7 @@ using DatabasePtr = Owned<mongoc_database_t, mongoc_database_destroy>;
 using CursorPtr = Owned<mongoc_cursor_t, mongoc_cursor_destroy>;
 using SessionPtr = Owned<mongoc_client_session_t, mongoc_client_session_destroy>;
 using ApmCallbacksPtr = Owned<mongoc_apm_callbacks_t, mongoc_apm_callbacks_destroy>;
+using FindAndModifyOptsPtr = Owned<mongoc_find_and_modify_opts_t, mongoc_find_and_modify_opts_destroy>;
 /// A heap bson_t, as BCON_NEW returns. (Not a unique_ptr: bson_t's alignment attribute
 /// would be lost on the template argument.)
 class BsonPtr {
