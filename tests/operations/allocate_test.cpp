@@ -144,6 +144,21 @@ TEMPLATE_LIST_TEST_CASE("allocate", "[allocate]", StoreTypes)
         Pod p2 = intent_pod("p2");
         require_rejected(store, stale, p2, Errc::precondition_failed);
     }
+    SECTION("a stale copy is allocated as the task is stored, when that qualifies")
+    {
+        Task stored = task;
+        stored.priority = 9;
+        stored.requester = "someone else";
+        Task stale = task;
+        SECTION("a copy that qualifies too") {}
+        SECTION("a copy that does not") { stale.activated = false; }
+        (void)store.replace_task(task, stored).value();
+        REQUIRE(allocate(store, stale, pod));
+        REQUIRE(stale.priority == 9);
+        REQUIRE(stale.requester == "someone else");
+        REQUIRE(stale.container_allocated);
+        REQUIRE(stored_task(store, "t1") == stale);
+    }
     SECTION("a pod already stored is duplicate_key, and nothing is written")
     {
         seed(store, pod);

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <system_error>
@@ -39,6 +40,10 @@ public:
     {
         calls_ = 0;
         faults_ = 0;
+        {
+            std::lock_guard lock{log_mutex_};
+            log_.clear();
+        }
         fail_at_ = k;
         error_ = error;
     }
@@ -46,56 +51,64 @@ public:
     /// Calls made since the last fail_at.
     std::size_t calls() const noexcept { return calls_; }
 
+    /// The members called since the last fail_at, in order; "atomically" and "commit"
+    /// bracket a unit of work's calls.
+    std::vector<std::string_view> log() const
+    {
+        std::lock_guard lock{log_mutex_};
+        return log_;
+    }
+
     /// Faults injected since the last fail_at: 0 or 1.
     std::size_t faults() const noexcept { return faults_; }
 
     Result<std::vector<PodDispatcher>> find_dispatchers(const Query& q)
     {
-        return call([&] { return inner_.find_dispatchers(q); });
+        return call("find_dispatchers", [&] { return inner_.find_dispatchers(q); });
     }
     Result<std::optional<PodDispatcher>> find_dispatcher(const Query& q, std::size_t max_task_ids)
     {
-        return call([&] { return inner_.find_dispatcher(q, max_task_ids); });
+        return call("find_dispatcher", [&] { return inner_.find_dispatcher(q, max_task_ids); });
     }
     Result<void> insert_dispatcher(const PodDispatcher& d)
     {
-        return call([&] { return inner_.insert_dispatcher(d); });
+        return call("insert_dispatcher", [&] { return inner_.insert_dispatcher(d); });
     }
     Result<ChangeInfo> update_dispatcher(const Query& q, const DispatcherUpdate& u)
     {
-        return call([&] { return inner_.update_dispatcher(q, u); });
+        return call("update_dispatcher", [&] { return inner_.update_dispatcher(q, u); });
     }
     Result<ChangeInfo> upsert_dispatcher(const Query& q, const DispatcherUpdate& u)
     {
-        return call([&] { return inner_.upsert_dispatcher(q, u); });
+        return call("upsert_dispatcher", [&] { return inner_.upsert_dispatcher(q, u); });
     }
     Result<std::optional<Task>> find_task(std::string_view id)
     {
-        return call([&] { return inner_.find_task(id); });
+        return call("find_task", [&] { return inner_.find_task(id); });
     }
     Result<void> replace_task(const Task& before, const Task& after)
     {
-        return call([&] { return inner_.replace_task(before, after); });
+        return call("replace_task", [&] { return inner_.replace_task(before, after); });
     }
     Result<std::optional<Pod>> find_pod(std::string_view id)
     {
-        return call([&] { return inner_.find_pod(id); });
+        return call("find_pod", [&] { return inner_.find_pod(id); });
     }
     Result<void> insert_pod(const Pod& pod)
     {
-        return call([&] { return inner_.insert_pod(pod); });
+        return call("insert_pod", [&] { return inner_.insert_pod(pod); });
     }
     Result<std::optional<Pod>> claim_pod(std::string_view id, const Task& task)
     {
-        return call([&] { return inner_.claim_pod(id, task); });
+        return call("claim_pod", [&] { return inner_.claim_pod(id, task); });
     }
     Result<std::optional<ProjectRef>> find_project_ref(std::string_view id)
     {
-        return call([&] { return inner_.find_project_ref(id); });
+        return call("find_project_ref", [&] { return inner_.find_project_ref(id); });
     }
     Result<void> insert_events(std::vector<Event> events)
     {
-        return call([&] { return inner_.insert_events(std::move(events)); });
+        return call("insert_events", [&] { return inner_.insert_events(std::move(events)); });
     }
 
     bool rolls_back()
@@ -107,18 +120,22 @@ public:
     template <class F>
     Result<void> atomically(F&& work)
     {
-        return call([&] {
+        return call("atomically", [&] {
             return inner_.atomically([&]() -> Result<void> {
                 BOOST_OUTCOME_TRY(work());
-                return call([] { return Result<void>{boost::outcome_v2::success()}; });
+                return call("commit", [] { return Result<void>{boost::outcome_v2::success()}; });
             });
         });
     }
 
 private:
     template <class F>
-    auto call(F&& forward) -> decltype(forward())
+    auto call(std::string_view member, F&& forward) -> decltype(forward())
     {
+        {
+            std::lock_guard lock{log_mutex_};
+            log_.push_back(member);
+        }
         if (++calls_ == fail_at_) {
             ++faults_;
             return error_.load();
@@ -131,6 +148,8 @@ private:
     std::atomic<std::size_t> faults_ = 0;
     std::atomic<std::size_t> fail_at_ = 0;
     std::atomic<Errc> error_ = Errc::store_unavailable;
+    mutable std::mutex log_mutex_;
+    std::vector<std::string_view> log_;
 };
 
 static_assert(Store<FaultyStore<MemoryStore>>);
