@@ -55,7 +55,7 @@ struct UnitOfWorkArchetype {
 /// - `s.find_pod(std::string_view id)` -> `Result<std::optional<Pod>>`
 /// - `s.insert_pod(const Pod& p)` -> `Result<void>`: Errc::duplicate_key when p.id is stored.
 /// - `s.claim_pod(std::string_view id, const Task& task)` -> `Result<std::optional<Pod>>`:
-///   if the stored pod can take a task (rules.hpp: running, running none), makes it
+///   if the stored pod can take a task (can_take_task in rules.hpp), makes it
 ///   decommissioned and running task (its id and execution) and returns it as stored after;
 ///   an empty optional, writing nothing, when the pod is absent or cannot. One read-and-write
 ///   (a findAndModify, an UPDATE ... RETURNING), so a dispatch need not read the pod first.
@@ -65,8 +65,9 @@ struct UnitOfWorkArchetype {
 /// Units of work:
 /// - `s.atomically(F&& work)`, where `work()` returns `Result<void>`, -> `Result<void>`:
 ///   runs work, possibly more than once, and keeps its writes through s only if it
-///   succeeds; other callers see all of them or none. A store that cannot roll back must
-///   document what it guarantees instead (see the MongoDB example).
+///   succeeds; other callers see all of them or none. A store that cannot roll back says
+///   so through rolls_back() and documents what it guarantees instead (see the MongoDB
+///   example).
 ///
 /// Optional:
 /// - `s.rolls_back()` -> `bool`: false when atomically cannot undo a failed unit's writes.
