@@ -19,7 +19,6 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <utility>
 #include <vector>
 
 namespace pod_dispatcher {
@@ -189,27 +188,33 @@ struct DispatchOptions {
 
 namespace detail {
 
+/// Errc::not_found, pod_busy or precondition_failed when the stored pod cannot take a task.
+template <Store S>
+Result<void> check_can_take_task(S& store, const std::string& pod_id)
+{
+    BOOST_OUTCOME_TRY(auto pod, store.find_pod(pod_id));
+    if (const auto why = refusal(pod, Errc::pod_busy)) {
+        return *why;
+    }
+    return boost::outcome_v2::success();
+}
+
 template <Store S>
 Result<std::optional<Task>> try_dispatch(S& store, const std::string& pod_id, std::size_t window)
 {
     const Timestamp at = now();
     Assignment assignment;
     BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
-        // A dispatch claims the pod unread; the pod is read only to say why it gets no task.
+        // A dispatch claims the pod unread, and reads it only to say why it gets no task.
         // A store that cannot roll back reads it first, so as not to dequeue for a pod it
         // then refuses.
-        bool pod_checked = false;
-        const auto check_pod = [&]() -> Result<void> {
-            if (std::exchange(pod_checked, true)) {
-                return boost::outcome_v2::success();
-            }
-            BOOST_OUTCOME_TRY(auto pod, store.find_pod(pod_id));
-            const Errc why = refusal(pod, Errc::pod_busy);
-            return why == Errc::conflict ? Result<void>{boost::outcome_v2::success()} : Result<void>{why};
-        };
-        if (!rolls_back(store)) {
-            BOOST_OUTCOME_TRY(check_pod());
+        const bool checked_first = !rolls_back(store);
+        if (checked_first) {
+            BOOST_OUTCOME_TRY(check_can_take_task(store, pod_id));
         }
+        const auto check_pod = [&] {
+            return checked_first ? Result<void>{boost::outcome_v2::success()} : check_can_take_task(store, pod_id);
+        };
         BOOST_OUTCOME_TRY(auto head, store.find_dispatcher(by_pod_id(pod_id), window));
         if (!head) {
             BOOST_OUTCOME_TRY(check_pod());

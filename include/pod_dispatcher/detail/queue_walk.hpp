@@ -24,9 +24,9 @@ struct Assignment {
 };
 
 /// Why a pod cannot take a task, for the caller: Errc::not_found when it is absent,
-/// busy_error when it runs a task, Errc::precondition_failed when it is not running.
-/// Errc::conflict when it can take one after all: it changed since the caller looked.
-inline Errc refusal(const std::optional<Pod>& pod, Errc busy_error) noexcept
+/// busy_error when it runs a task, Errc::precondition_failed when it is not running;
+/// nothing when it can.
+inline std::optional<Errc> refusal(const std::optional<Pod>& pod, Errc busy_error) noexcept
 {
     if (!pod) {
         return Errc::not_found;
@@ -34,7 +34,10 @@ inline Errc refusal(const std::optional<Pod>& pod, Errc busy_error) noexcept
     if (!pod->running_task_id.empty()) {
         return busy_error;
     }
-    return pod->status != PodStatus::running ? Errc::precondition_failed : Errc::conflict;
+    if (pod->status != PodStatus::running) {
+        return Errc::precondition_failed;
+    }
+    return std::nullopt;
 }
 
 template <Store S>
@@ -115,7 +118,8 @@ private:
         BOOST_OUTCOME_TRY(auto claimed, store_.claim_pod(pod_id_, task));
         if (!claimed) {
             BOOST_OUTCOME_TRY(auto pod, store_.find_pod(pod_id_));
-            return refusal(pod, busy_error_);
+            // A pod that can take a task after all changed since the claim: a lost race.
+            return refusal(pod, busy_error_).value_or(Errc::conflict);
         }
         const Pod& pod_after = assignment.pod.emplace(std::move(*claimed));
         Task& task_after = assignment.task.emplace(task);
