@@ -3,6 +3,7 @@
 
 #include "mongo_test_store.hpp"
 
+#include <pod_dispatcher/pod_dispatcher.hpp>
 #include <pod_dispatcher_mongo/mongo_store.hpp>
 
 #include <catch2/catch_test_macros.hpp>
@@ -24,38 +25,56 @@ using pod_dispatcher_mongo::test::server_uri;
 
 namespace {
 
-/// The BSON type of each top-level field of the one document of a collection whose
-/// _id (or resource_id, for events) is id.
-std::map<std::string, bson_type_t> stored_types(const MongoStore& store, const char* collection,
-                                                const char* key, const std::string& id)
+/// Calls f(collection) with a bare driver handle on one of the store's collections.
+template <class F>
+void with_bare_collection(const MongoStore& store, const char* collection, F&& f)
 {
     pod_dispatcher_mongo::detail::ensure_driver_initialised();
     mongoc_client_t* client = mongoc_client_new(server_uri().c_str());
     REQUIRE(client != nullptr);
     mongoc_collection_t* c = mongoc_client_get_collection(client, store.database().c_str(), collection);
-    bson_t filter;
-    bson_init(&filter);
-    bson_append_utf8(&filter, key, -1, id.data(), static_cast<int>(id.size()));
-    mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(c, &filter, nullptr, nullptr);
-    std::map<std::string, bson_type_t> types;
-    const bson_t* doc = nullptr;
-    int found = 0;
-    while (mongoc_cursor_next(cursor, &doc)) {
-        ++found;
-        bson_iter_t it;
-        bson_iter_init(&it, doc);
-        while (bson_iter_next(&it)) {
-            types[bson_iter_key(&it)] = bson_iter_type(&it);
-        }
-    }
-    const bool failed = mongoc_cursor_error(cursor, nullptr);
-    mongoc_cursor_destroy(cursor);
-    bson_destroy(&filter);
+    f(c);
     mongoc_collection_destroy(c);
     mongoc_client_destroy(client);
-    CHECK_FALSE(failed);
-    CHECK(found == 1);
+}
+
+/// The BSON type of each top-level field of the one document of a collection whose
+/// _id (or resource_id, for events) is id.
+std::map<std::string, bson_type_t> stored_types(const MongoStore& store, const char* collection,
+                                                const char* key, const std::string& id)
+{
+    std::map<std::string, bson_type_t> types;
+    with_bare_collection(store, collection, [&](mongoc_collection_t* c) {
+        bson_t filter;
+        bson_init(&filter);
+        bson_append_utf8(&filter, key, -1, id.data(), static_cast<int>(id.size()));
+        mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(c, &filter, nullptr, nullptr);
+        const bson_t* doc = nullptr;
+        int found = 0;
+        while (mongoc_cursor_next(cursor, &doc)) {
+            ++found;
+            bson_iter_t it;
+            bson_iter_init(&it, doc);
+            while (bson_iter_next(&it)) {
+                types[bson_iter_key(&it)] = bson_iter_type(&it);
+            }
+        }
+        CHECK_FALSE(mongoc_cursor_error(cursor, nullptr));
+        CHECK(found == 1);
+        mongoc_cursor_destroy(cursor);
+        bson_destroy(&filter);
+    });
     return types;
+}
+
+/// Inserts doc as another client would; takes ownership of it.
+void insert_bare(const MongoStore& store, const char* collection, bson_t* doc)
+{
+    with_bare_collection(store, collection, [&](mongoc_collection_t* c) {
+        bson_error_t error;
+        CHECK(mongoc_collection_insert_one(c, doc, nullptr, nullptr, &error));
+    });
+    bson_destroy(doc);
 }
 
 } // namespace
@@ -151,4 +170,30 @@ TEST_CASE("MongoStore stores and matches hostile ids literally")
         REQUIRE(store->insert_events({event}));
         CHECK(store->events_for(id) == std::vector<pd::Event>{event});
     }
+}
+
+TEST_CASE("MongoStore allocates and dispatches documents another client stored with only some fields")
+{
+    // Left out: execution, priority, container_allocation_attempts, depends_on, pod_id and
+    // the rest. They read as their defaults, and a compare-and-set must match them so.
+    auto store = fresh_store();
+    REQUIRE(store->insert_project_ref(pd::ProjectRef{.id = "project"}));
+    insert_bare(*store, "tasks",
+                BCON_NEW("_id", BCON_UTF8("t"), "project", BCON_UTF8("project"), "status", BCON_UTF8("undispatched"),
+                         "activated", BCON_BOOL(true), "execution_platform", BCON_UTF8("container")));
+    insert_bare(*store, "pods", BCON_NEW("_id", BCON_UTF8("p"), "status", BCON_UTF8("running")));
+
+    auto task = store->find_task("t").value().value();
+    auto intent = pd::Pod{.id = "intent"};
+    REQUIRE(pd::allocate(*store, task, intent));
+    CHECK(task.container_allocated);
+
+    // The bare pod takes the allocated one's place in the group's dispatcher.
+    auto d = pd::find_one_by_group_id(*store, "t").value().value();
+    d.pod_ids = {"p"};
+    REQUIRE(d.upsert_atomically(*store));
+    const auto dispatched = pd::dispatch_next_task(*store, "p");
+    REQUIRE(dispatched.value());
+    CHECK(dispatched.value()->id == "t");
+    CHECK(store->find_pod("p").value()->running_task_id == "t");
 }

@@ -306,15 +306,24 @@ bool encode(bson_t* b, const T& doc)
 }
 
 /// Appends a condition on every field of doc: a filter matching a stored document equal
-/// to doc. An unset timestamp, omitted when written, matches a missing or null field.
+/// to doc. A field at its default value also matches a missing one (another client may
+/// leave it out, and reading it gives the default); an unset timestamp is left out when
+/// written, so it matches only a missing or null one.
 template <Document T>
 bool encode_filter(bson_t* b, const T& doc)
 {
     const auto condition = [&](std::string_view name, const auto& value) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(value)>, pd::Timestamp>) {
+        using V = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<V, pd::Timestamp>) {
             if (value == pd::Timestamp{}) {
                 return bson_append_null(b, name.data(), length(name));
             }
+        } else if (value == V{}) {
+            return put_nested(b, name, false, [&](bson_t* in) {
+                return put_nested(in, "$in", true, [&](bson_t* values) {
+                    return put(values, "0", value) && bson_append_null(values, "1", 1);
+                });
+            });
         }
         return put(b, name, value);
     };
