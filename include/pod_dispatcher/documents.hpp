@@ -1,14 +1,17 @@
 #ifndef POD_DISPATCHER_DOCUMENTS_HPP
 #define POD_DISPATCHER_DOCUMENTS_HPP
 
-// The documents a dispatcher reads and writes besides itself: tasks, pods,
-// project refs and events. PodDispatcher lives in dispatcher.hpp.
+// The documents a dispatcher reads and writes besides itself: tasks, pods and project
+// refs, each with its Fields table. Events live in events.hpp, PodDispatcher in
+// dispatcher.hpp.
 
-#include <boost/json/object.hpp>
+#include <pod_dispatcher/fields.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pod_dispatcher {
@@ -29,14 +32,6 @@ inline constexpr int max_container_allocation_attempts = 5;
 enum class TaskStatus { undispatched, dispatched, started, succeeded, failed };
 enum class ExecutionPlatform { host, container };
 enum class PodStatus { initializing, starting, running, decommissioned, terminated };
-enum class EventType {
-    container_allocated,
-    container_deallocated,
-    task_dispatched,
-    task_system_failed,
-    pod_assigned_task,
-    pod_status_changed,
-};
 
 /// A task this one waits for.
 struct Dependency {
@@ -71,6 +66,12 @@ struct Task {
     Timestamp last_heartbeat{};
     std::string details_type{};        ///< Set when the system failed the task.
     std::string details_description{}; ///< Set when the system failed the task.
+    // Task groups (rules.hpp): empty and 0 for a task outside any group.
+    std::string task_group{};     ///< Empty: not in a task group.
+    std::string build_variant{};
+    std::string version{};
+    int task_group_max_hosts = 0; ///< Pods the group may use; 0 or less: as many as it has tasks.
+    int task_group_order = 0;     ///< The group's tasks queue and run in this order.
 
     bool operator==(const Task&) const = default;
 };
@@ -81,6 +82,9 @@ struct Pod {
     std::string agent_version{};
     std::string running_task_id{};
     int running_task_execution = 0;
+    /// The task the pod finished last (finish_task), so that a single-host task group can
+    /// stop after a task that did not succeed.
+    std::string last_task_id{};
 
     bool operator==(const Pod&) const = default;
 };
@@ -94,14 +98,89 @@ struct ProjectRef {
     bool operator==(const ProjectRef&) const = default;
 };
 
-/// Something that happened to a task or pod, appended to the event log.
-struct Event {
-    std::string resource_id{};
-    EventType type = EventType::container_allocated;
-    Timestamp timestamp{};
-    boost::json::object data{};
+// ---- Field tables and enum names (fields.hpp).
 
-    bool operator==(const Event&) const = default;
+template <>
+struct EnumNames<TaskStatus> {
+    static constexpr std::array<std::string_view, 5> names{"undispatched", "dispatched", "started", "succeeded",
+                                                           "failed"};
+};
+
+template <>
+struct EnumNames<ExecutionPlatform> {
+    static constexpr std::array<std::string_view, 2> names{"host", "container"};
+};
+
+template <>
+struct EnumNames<PodStatus> {
+    static constexpr std::array<std::string_view, 5> names{"initializing", "starting", "running", "decommissioned",
+                                                           "terminated"};
+};
+
+template <>
+struct Fields<Dependency> {
+    static constexpr std::tuple all{
+        field("task_id", &Dependency::task_id, FieldRole::required),
+        field("finished", &Dependency::finished),
+        field("unattainable", &Dependency::unattainable),
+    };
+};
+
+template <>
+struct Fields<Task> {
+    using T = Task;
+    static constexpr std::tuple all{
+        field("id", &T::id, FieldRole::id),
+        field("execution", &T::execution),
+        field("project", &T::project),
+        field("requester", &T::requester),
+        field("status", &T::status),
+        field("activated", &T::activated),
+        field("activated_time", &T::activated_time),
+        field("priority", &T::priority),
+        field("execution_platform", &T::execution_platform),
+        field("container_allocated", &T::container_allocated),
+        field("container_allocated_time", &T::container_allocated_time),
+        field("container_allocation_attempts", &T::container_allocation_attempts),
+        field("depends_on", &T::depends_on),
+        field("override_dependencies", &T::override_dependencies),
+        field("display_task_id", &T::display_task_id),
+        field("display_only", &T::display_only),
+        field("execution_tasks", &T::execution_tasks),
+        field("pod_id", &T::pod_id),
+        field("agent_version", &T::agent_version),
+        field("dispatch_time", &T::dispatch_time),
+        field("last_heartbeat", &T::last_heartbeat),
+        field("details_type", &T::details_type),
+        field("details_description", &T::details_description),
+        field("task_group", &T::task_group),
+        field("build_variant", &T::build_variant),
+        field("version", &T::version),
+        field("task_group_max_hosts", &T::task_group_max_hosts),
+        field("task_group_order", &T::task_group_order),
+    };
+};
+
+template <>
+struct Fields<Pod> {
+    static constexpr std::tuple all{
+        field("id", &Pod::id, FieldRole::id),
+        field("status", &Pod::status),
+        field("agent_version", &Pod::agent_version),
+        field("running_task_id", &Pod::running_task_id),
+        field("running_task_execution", &Pod::running_task_execution),
+        field("last_task_id", &Pod::last_task_id),
+    };
+};
+
+template <>
+struct Fields<ProjectRef> {
+    static constexpr std::tuple all{
+        field("id", &ProjectRef::id, FieldRole::id),
+        field("enabled", &ProjectRef::enabled),
+        field("hidden", &ProjectRef::hidden),
+        field("dispatching_disabled", &ProjectRef::dispatching_disabled),
+    };
 };
 
 } // namespace pod_dispatcher

@@ -3,17 +3,23 @@
 
 // MemoryStore: the embedded Store, held in process memory.
 
-#include <pod_dispatcher/detail/sharded_map.hpp>
-#include <pod_dispatcher/detail/stored_dispatcher.hpp>
-#include <pod_dispatcher/detail/unit_of_work.hpp>
-#include <pod_dispatcher/pod_dispatcher.hpp>
+#include <pod_dispatcher/detail/memory_store/stored_dispatcher.hpp>
+#include <pod_dispatcher/detail/memory_store/stripes.hpp>
+#include <pod_dispatcher/detail/memory_store/unit_of_work.hpp>
+#include <pod_dispatcher/dispatcher.hpp>
+#include <pod_dispatcher/documents.hpp>
+#include <pod_dispatcher/error.hpp>
+#include <pod_dispatcher/events.hpp>
+#include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/store.hpp>
 #include <pod_dispatcher/store_contents.hpp>
+#include <pod_dispatcher/update.hpp>
 
 #include <boost/container/small_vector.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,8 +28,9 @@
 namespace pod_dispatcher {
 
 /// A Store in process memory, safe to use from any number of threads at once. Every
-/// call, and every unit of work passed to atomically, is linearizable. Lookups by id,
-/// group id and pod id go through indexes; only Query{} scans.
+/// call, and every unit of work passed to atomically, is linearizable, and a unit that
+/// fails leaves nothing written. Lookups by id, group id and pod id go through indexes;
+/// only Query{} scans.
 class MemoryStore {
     // Runs body as one unit of work, or as part of the calling thread's current one.
     template <class Body>
@@ -37,7 +44,7 @@ public:
     MemoryStore(const MemoryStore&) = delete;
     MemoryStore& operator=(const MemoryStore&) = delete;
 
-    // The Store concept (store.hpp says what each member does).
+    // ---- The Store concept (store.hpp says what each member does).
 
     Result<std::vector<PodDispatcher>> find_dispatchers(const Query& q)
     {
@@ -46,188 +53,174 @@ public:
             std::vector<PodDispatcher> views;
             views.reserve(found.size());
             for (const detail::StoredDispatcher* d : found) {
-                views.push_back(d->view(d->queue_length()));
+                views.push_back(d->view(Projection{}));
             }
             return views;
         });
     }
 
-    Result<std::optional<PodDispatcher>> find_dispatcher(const Query& q, std::size_t max_task_ids)
+    Result<std::optional<PodDispatcher>> find_dispatcher(const Query& q, const Projection& p)
     {
         return run([&](detail::UnitOfWork& unit) -> Result<std::optional<PodDispatcher>> {
             BOOST_OUTCOME_TRY(auto found, matching(unit, q));
             if (found.empty()) {
                 return std::nullopt;
             }
-            return found.front()->view(max_task_ids);
+            return found.front()->view(p);
         });
     }
 
     Result<void> insert_dispatcher(const PodDispatcher& d)
     {
-        return run([&](detail::UnitOfWork& unit) { return insert_stored(unit, detail::StoredDispatcher{d}); });
+        return run([&](detail::UnitOfWork& unit) { return insert_stored(unit, d); });
     }
 
-    Result<ChangeInfo> update_dispatcher(const Query& q, const DispatcherUpdate& u)
+    Result<bool> update_dispatcher(const Query& q, const DispatcherUpdate& u)
     {
-        return run([&](detail::UnitOfWork& unit) -> Result<ChangeInfo> {
+        if (u.task_ids && !u.dequeue.empty()) {
+            return Errc::invalid_argument;
+        }
+        return run([&](detail::UnitOfWork& unit) -> Result<bool> {
             BOOST_OUTCOME_TRY(auto found, matching(unit, q));
-            const auto target = std::ranges::find_if(found, [&](const detail::StoredDispatcher* d) {
-                return !u.dequeue || (d->front() != nullptr && *d->front() == *u.dequeue);
-            });
-            if (target == found.end()) {
-                return ChangeInfo{};
+            for (detail::StoredDispatcher* d : found) {
+                if (d->starts_with(u.dequeue)) {
+                    BOOST_OUTCOME_TRY(apply(unit, *d, u));
+                    return true;
+                }
             }
-            BOOST_OUTCOME_TRY(apply(unit, **target, u));
-            return ChangeInfo{1, 0, std::nullopt};
+            return false;
         });
     }
 
-    Result<ChangeInfo> upsert_dispatcher(const Query& q, const DispatcherUpdate& u)
-    {
-        return run([&](detail::UnitOfWork& unit) -> Result<ChangeInfo> {
-            BOOST_OUTCOME_TRY(auto info, update_dispatcher(q, u));
-            if (info.updated != 0) {
-                return info;
-            }
-            PodDispatcher inserted{u.id, u.group_id, u.pod_ids.value_or(std::vector<std::string>{}),
-                                   u.task_ids.value_or(std::vector<std::string>{}),
-                                   q.modification_count.value_or(0) + u.increment, u.last_modified};
-            BOOST_OUTCOME_TRY(insert_stored(unit, detail::StoredDispatcher{std::move(inserted)}));
-            return ChangeInfo{1, 0, u.id};
-        });
-    }
+    Result<std::optional<Task>> find_task(std::string_view id) { return find_in(&detail::Stripe::tasks, id, Intent::update); }
+    Result<std::optional<Task>> update_task(const FieldUpdate<Task>& u) { return update_in(&detail::Stripe::tasks, u); }
 
-    // The operations read a task or pod to update it, so those reads lock for writing;
-    // project refs they only read.
-    Result<std::optional<Task>> find_task(std::string_view id) { return find_in(tasks_, id, Intent::update); }
-    Result<void> replace_task(const Task& before, const Task& after) { return replace_in(tasks_, before, after); }
-    Result<std::optional<Pod>> find_pod(std::string_view id) { return find_in(pods_, id, Intent::update); }
-    Result<void> insert_pod(Pod pod) { return insert_into(pods_, std::move(pod)); }
-    Result<std::optional<Pod>> claim_pod(std::string_view id, const Task& task)
-    {
-        return run([&](detail::UnitOfWork& unit) -> Result<std::optional<Pod>> {
-            BOOST_OUTCOME_TRY(auto items, open(unit, pods_, id));
-            const auto it = items->find(id);
-            if (it == items->end() || !can_take_task(it->second)) {
-                return std::nullopt;
-            }
-            Pod claimed = detail::running(it->second, task);
-            unit.save(it->second); // moves the old value out
-            it->second = claimed;
-            return claimed;
-        });
-    }
+    Result<std::optional<Pod>> find_pod(std::string_view id) { return find_in(&detail::Stripe::pods, id, Intent::update); }
+    Result<void> insert_pod(const Pod& pod) { return insert_into(&detail::Stripe::pods, pod); }
+    Result<std::optional<Pod>> update_pod(const FieldUpdate<Pod>& u) { return update_in(&detail::Stripe::pods, u); }
+
+    // The operations only read project refs, so units share their locks.
     Result<std::optional<ProjectRef>> find_project_ref(std::string_view id)
     {
-        return find_in(project_refs_, id, Intent::read);
+        return find_in(&detail::Stripe::project_refs, id, Intent::read);
     }
 
-    Result<void> insert_events(std::vector<Event> events)
+    Result<void> insert_events(std::span<const Event> events)
     {
         return run([&](detail::UnitOfWork& unit) -> Result<void> {
-            // Lock every log first, so that a lost race leaves nothing half appended.
-            boost::container::small_vector<std::vector<Event>*, 4> logs;
             for (const Event& e : events) {
-                BOOST_OUTCOME_TRY(auto items, open(unit, events_, e.resource_id));
-                std::vector<Event>& log = (*items)[e.resource_id];
-                if (log.empty()) {
-                    // A task or pod mostly logs two events (allocated and dispatched; assigned
-                    // and status changed): room for both at once.
-                    log.reserve(2);
-                }
-                logs.push_back(&log);
-            }
-            for (std::size_t i = 0; i < events.size(); ++i) {
-                logs[i]->push_back(std::move(events[i]));
-                unit.on_rollback([log = logs[i]] { log->pop_back(); });
+                BOOST_OUTCOME_TRY(auto stripe, open(unit, e.resource_id));
+                stripe->events.push_back(e);
+                unit.on_rollback([log = &stripe->events] { log->pop_back(); });
             }
             return boost::outcome_v2::success();
         });
     }
 
     /// Runs work() as one unit of work: all its writes through this store, or none.
-    /// It may run more than once when it races other units. A unit started inside
-    /// another on the same thread joins it.
+    /// It may run more than once when it loses a race for a lock, never after work
+    /// returned an error. A unit started inside another on the same thread joins it.
     template <class F>
     Result<void> atomically(F&& work)
     {
         return run([&](detail::UnitOfWork&) -> Result<void> { return work(); });
     }
 
-    // Seeding and inspection.
+    /// Always true: a unit of work that fails leaves nothing written.
+    static constexpr bool rolls_back() noexcept { return true; }
 
-    Result<void> insert_task(Task task) { return insert_into(tasks_, std::move(task)); }
-    Result<void> insert_project_ref(ProjectRef ref) { return insert_into(project_refs_, std::move(ref)); }
+    // ---- Seeding and inspection, for the system that owns tasks, pods and projects.
 
-    /// Stores after only if the stored pod still equals before; as replace_task.
-    Result<void> replace_pod(const Pod& before, const Pod& after) { return replace_in(pods_, before, after); }
+    /// Errc::duplicate_key for a stored id; Errc::invalid_argument for an empty one.
+    Result<void> insert_task(const Task& task) { return insert_into(&detail::Stripe::tasks, task); }
+    Result<void> insert_project_ref(const ProjectRef& ref) { return insert_into(&detail::Stripe::project_refs, ref); }
 
     /// The events of one task or pod, oldest first.
     std::vector<Event> events_for(std::string_view resource_id)
     {
-        auto events = find_in(events_, resource_id, Intent::read);
-        return events && events.value() ? std::move(*events.value()) : std::vector<Event>{};
+        return run([&](detail::UnitOfWork& unit) -> Result<std::vector<Event>> {
+                   std::vector<Event> found;
+                   BOOST_OUTCOME_TRY(auto stripe, open(unit, resource_id, Intent::read));
+                   for (const Event& e : stripe->events) {
+                       if (e.resource_id == resource_id) {
+                           found.push_back(e);
+                       }
+                   }
+                   return found;
+               })
+            .value();
     }
 
-    /// A consistent copy of everything stored.
-    StoreContents snapshot()
+    /// A consistent copy of everything stored, in StoreContents' order.
+    Result<StoreContents> snapshot()
     {
         return run([&](detail::UnitOfWork& unit) -> Result<StoreContents> {
             StoreContents contents;
-            BOOST_OUTCOME_TRY(auto dispatchers, matching(unit, Query{}));
-            for (const detail::StoredDispatcher* d : dispatchers) {
-                contents.dispatchers.push_back(d->view(d->queue_length()));
+            for (detail::Stripe& stripe : stripes_.all()) {
+                BOOST_OUTCOME_TRY(take(unit, stripe.lock, Intent::read));
+                for (const auto& [id, d] : stripe.dispatchers) {
+                    contents.dispatchers.push_back(d.view(Projection{}));
+                }
+                append_values(stripe.tasks, contents.tasks);
+                append_values(stripe.pods, contents.pods);
+                append_values(stripe.project_refs, contents.project_refs);
+                contents.events.insert(contents.events.end(), stripe.events.begin(), stripe.events.end());
             }
-            std::ranges::sort(contents.dispatchers, {}, &PodDispatcher::id);
-            BOOST_OUTCOME_TRY(collect(unit, tasks_, contents.tasks));
-            BOOST_OUTCOME_TRY(collect(unit, pods_, contents.pods));
-            BOOST_OUTCOME_TRY(collect(unit, project_refs_, contents.project_refs));
-            std::vector<std::vector<Event>> logs;
-            BOOST_OUTCOME_TRY(collect(unit, events_, logs));
-            std::ranges::sort(logs, {}, [](const auto& log) { return log.empty() ? std::string{} : log.front().resource_id; });
-            for (auto& log : logs) {
-                contents.events.insert(contents.events.end(), log.begin(), log.end());
-            }
+            sort_contents(contents);
             return contents;
-        }).value();
+        });
     }
 
 private:
-    using DispatcherIndex = detail::ShardedMap<detail::StoredDispatcher*>;
     using Found = boost::container::small_vector<detail::StoredDispatcher*, 1>;
 
-    /// What a unit will do with a shard: only read it (sharing the lock with other
+    /// What a unit will do with a stripe: only read it (sharing the lock with other
     /// readers), or possibly update it.
     enum class Intent { read, update };
 
-    /// Locks a shard for the rest of the unit.
-    static Result<void> take(detail::UnitOfWork& unit, detail::ShardLock& lock, Intent intent)
+    /// Locks l for the rest of the unit.
+    static Result<void> take(detail::UnitOfWork& unit, detail::StripeLock& l, Intent intent)
     {
-        if (!(intent == Intent::read ? unit.lock_shared(lock) : unit.lock(lock))) {
+        if (!(intent == Intent::read ? unit.lock_shared(l) : unit.lock(l))) {
             // The unit lost a race; run_unit rolls it back and runs it again.
             return Errc::conflict;
         }
         return boost::outcome_v2::success();
     }
 
-    /// Locks the shard that holds key for the rest of the unit.
-    template <class V>
-    static Result<typename detail::ShardedMap<V>::Map*> open(detail::UnitOfWork& unit, detail::ShardedMap<V>& map,
-                                                             std::string_view key, Intent intent = Intent::update)
+    /// The stripe at index, locked for the rest of the unit.
+    Result<detail::Stripe*> open_at(detail::UnitOfWork& unit, std::size_t index, Intent intent = Intent::update)
     {
-        auto& shard = map.shard_for(key);
-        BOOST_OUTCOME_TRY(take(unit, shard.lock, intent));
-        return &shard.items;
+        detail::Stripe& stripe = stripes_[index];
+        BOOST_OUTCOME_TRY(take(unit, stripe.lock, intent));
+        return &stripe;
+    }
+
+    /// The stripe key hashes to, locked for the rest of the unit.
+    Result<detail::Stripe*> open(detail::UnitOfWork& unit, std::string_view key, Intent intent = Intent::update)
+    {
+        return open_at(unit, detail::Stripes::index_of(key), intent);
     }
 
     template <class V>
-    Result<std::optional<V>> find_in(detail::ShardedMap<V>& map, std::string_view id, Intent intent)
+    using Collection = detail::StringMap<V> detail::Stripe::*;
+
+    template <class V>
+    static void append_values(const detail::StringMap<V>& map, std::vector<V>& out)
+    {
+        for (const auto& [id, value] : map) {
+            out.push_back(value);
+        }
+    }
+
+    template <class V>
+    Result<std::optional<V>> find_in(Collection<V> collection, std::string_view id, Intent intent)
     {
         return run([&](detail::UnitOfWork& unit) -> Result<std::optional<V>> {
-            BOOST_OUTCOME_TRY(auto items, open(unit, map, id, intent));
-            const auto it = items->find(id);
-            if (it == items->end()) {
+            BOOST_OUTCOME_TRY(auto stripe, open(unit, id, intent));
+            const auto& map = stripe->*collection;
+            const auto it = map.find(id);
+            if (it == map.end()) {
                 return std::nullopt;
             }
             // Copied straight into the result, not through temporaries.
@@ -236,69 +229,63 @@ private:
     }
 
     template <class V>
-    Result<void> insert_into(detail::ShardedMap<V>& map, V value)
+    Result<void> insert_into(Collection<V> collection, const V& value)
     {
         if (value.id.empty()) {
             return Errc::invalid_argument;
         }
         return run([&](detail::UnitOfWork& unit) -> Result<void> {
-            BOOST_OUTCOME_TRY(auto items, open(unit, map, value.id));
-            const auto [it, inserted] = items->try_emplace(value.id, value);
+            BOOST_OUTCOME_TRY(auto stripe, open(unit, value.id));
+            auto& map = stripe->*collection;
+            const auto [it, inserted] = map.try_emplace(value.id, value);
             if (!inserted) {
                 return Errc::duplicate_key;
             }
-            unit.on_rollback([items, it] { items->erase(it); });
+            unit.on_rollback([&map, id = std::string_view(it->first)] { map.erase(map.find(id)); });
             return boost::outcome_v2::success();
         });
     }
 
     template <class V>
-    Result<void> replace_in(detail::ShardedMap<V>& map, const V& before, const V& after)
+    Result<std::optional<V>> update_in(Collection<V> collection, const FieldUpdate<V>& u)
     {
-        if (before.id != after.id) {
-            return Errc::invalid_argument;
-        }
-        return run([&](detail::UnitOfWork& unit) -> Result<void> {
-            BOOST_OUTCOME_TRY(auto items, open(unit, map, after.id));
-            const auto it = items->find(after.id);
-            if (it == items->end()) {
-                return Errc::not_found;
+        return run([&](detail::UnitOfWork& unit) -> Result<std::optional<V>> {
+            BOOST_OUTCOME_TRY(auto stripe, open(unit, u.id));
+            auto& map = stripe->*collection;
+            const auto it = map.find(u.id);
+            if (it == map.end() || !guard_holds(it->second, u)) {
+                return std::nullopt;
             }
-            if (it->second != before) {
-                return Errc::conflict;
-            }
-            unit.save(it->second);
-            it->second = after;
-            return boost::outcome_v2::success();
+            V& stored = it->second;
+            // Only the changed fields are kept for the undo, not the whole document.
+            V old;
+            u.changes.for_each([&](const auto& f) { old.*f.member = std::move(stored.*f.member); });
+            unit.on_rollback([&stored, old = std::move(old), changes = u.changes]() mutable {
+                changes.for_each([&](const auto& f) { stored.*f.member = std::move(old.*f.member); });
+            });
+            apply_changes(stored, u);
+            return Result<std::optional<V>>{boost::outcome_v2::in_place_type<std::optional<V>>, stored};
         });
     }
 
-    /// Every value of map, in key order.
-    template <class V>
-    static Result<void> collect(detail::UnitOfWork& unit, detail::ShardedMap<V>& map, std::vector<V>& out)
+    /// The stored dispatcher an index maps key to, with its stripe locked, or nullptr.
+    Result<detail::StoredDispatcher*> through(detail::UnitOfWork& unit, detail::StringMap<detail::StoredDispatcher*> detail::Stripe::*index,
+                                              std::string_view key)
     {
-        std::vector<std::pair<std::string, V>> entries;
-        for (auto& shard : map.shards()) {
-            BOOST_OUTCOME_TRY(take(unit, shard.lock, Intent::read));
-            entries.insert(entries.end(), shard.items.begin(), shard.items.end());
-        }
-        std::ranges::sort(entries, {}, &std::pair<std::string, V>::first);
-        for (auto& entry : entries) {
-            out.push_back(std::move(entry.second));
-        }
-        return boost::outcome_v2::success();
-    }
-
-    /// The stored dispatcher an index maps key to, with its shard locked, or nullptr.
-    Result<detail::StoredDispatcher*> through(detail::UnitOfWork& unit, DispatcherIndex& index, std::string_view key)
-    {
-        BOOST_OUTCOME_TRY(auto entries, open(unit, index, key));
-        const auto it = entries->find(key);
-        if (it == entries->end()) {
+        BOOST_OUTCOME_TRY(auto stripe, open(unit, key));
+        const auto it = (stripe->*index).find(key);
+        if (it == (stripe->*index).end()) {
             return nullptr;
         }
-        BOOST_OUTCOME_TRY(open(unit, dispatchers_, it->second->doc.id));
+        BOOST_OUTCOME_TRY(open_at(unit, it->second->stripe));
         return it->second;
+    }
+
+    Result<detail::StoredDispatcher*> by_id(detail::UnitOfWork& unit, std::string_view id)
+    {
+        BOOST_OUTCOME_TRY(auto stripe, open(unit, id));
+        const auto it = stripe->dispatchers.find(id);
+        return it == stripe->dispatchers.end() ? nullptr : &it->second;
     }
 
     /// The dispatchers q matches, found by the most selective key it sets.
@@ -308,21 +295,20 @@ private:
         if (q.id || q.group_id || q.pod_id) {
             detail::StoredDispatcher* d = nullptr;
             if (q.id) {
-                BOOST_OUTCOME_TRY(auto items, open(unit, dispatchers_, *q.id));
-                const auto it = items->find(*q.id);
-                d = it == items->end() ? nullptr : &it->second;
+                BOOST_OUTCOME_TRY(d, by_id(unit, *q.id));
+            } else if (q.group_id) {
+                BOOST_OUTCOME_TRY(d, through(unit, &detail::Stripe::groups, *q.group_id));
             } else {
-                BOOST_OUTCOME_TRY(d, q.group_id ? through(unit, groups_, *q.group_id)
-                                                : through(unit, pod_owners_, *q.pod_id));
+                BOOST_OUTCOME_TRY(d, through(unit, &detail::Stripe::pod_owners, *q.pod_id));
             }
             if (d != nullptr && matches(q, d->doc)) {
                 found.push_back(d);
             }
             return found;
         }
-        for (auto& shard : dispatchers_.shards()) {
-            BOOST_OUTCOME_TRY(take(unit, shard.lock, Intent::update));
-            for (auto& [id, d] : shard.items) {
+        for (detail::Stripe& stripe : stripes_.all()) {
+            BOOST_OUTCOME_TRY(take(unit, stripe.lock, Intent::update));
+            for (auto& [id, d] : stripe.dispatchers) {
                 if (matches(q, d.doc)) {
                     found.push_back(&d);
                 }
@@ -331,60 +317,63 @@ private:
         return found;
     }
 
-    /// Locks the owner entries of pods; Errc::duplicate_key when another dispatcher than
+    /// Locks the owner entries of pods; Errc::duplicate_key when a dispatcher other than
     /// owner holds one of them.
     Result<void> check_pods_free(detail::UnitOfWork& unit, const detail::StoredDispatcher* owner,
                                  const std::vector<std::string>& pods)
     {
         for (const std::string& pod : pods) {
-            BOOST_OUTCOME_TRY(auto owners, open(unit, pod_owners_, pod));
-            const auto it = owners->find(pod);
-            if (it != owners->end() && it->second != owner) {
+            BOOST_OUTCOME_TRY(auto stripe, open(unit, pod));
+            const auto it = stripe->pod_owners.find(pod);
+            if (it != stripe->pod_owners.end() && it->second != owner) {
                 return Errc::duplicate_key;
             }
         }
         return boost::outcome_v2::success();
     }
 
-    /// Points the owner entries of pods at d (their shards are locked already).
+    /// Points the owner entries of pods at d (their stripes are locked already).
     void index_pods(detail::UnitOfWork& unit, detail::StoredDispatcher& d, const std::vector<std::string>& pods)
     {
         for (const std::string& pod : pods) {
-            auto& owners = pod_owners_.shard_for(pod).items;
+            auto& owners = stripes_[detail::Stripes::index_of(pod)].pod_owners;
             if (owners.try_emplace(pod, &d).second) {
-                unit.on_rollback([&owners, pod] { owners.erase(pod); });
+                unit.on_rollback([&owners, pod = std::string_view(pod)] { owners.erase(owners.find(pod)); });
             }
         }
     }
 
-    /// Removes the owner entries of pods (their shards are locked already).
+    /// Removes the owner entries of pods (their stripes are locked already).
     void unindex_pods(detail::UnitOfWork& unit, detail::StoredDispatcher& d, const std::vector<std::string>& pods)
     {
         for (const std::string& pod : pods) {
-            auto& owners = pod_owners_.shard_for(pod).items;
-            if (owners.erase(pod) != 0) {
-                unit.on_rollback([&owners, &d, pod] { owners.try_emplace(pod, &d); });
+            auto& owners = stripes_[detail::Stripes::index_of(pod)].pod_owners;
+            if (const auto it = owners.find(pod); it != owners.end()) {
+                owners.erase(it);
+                unit.on_rollback([&owners, &d, pod = std::string(pod)] { owners.try_emplace(pod, &d); });
             }
         }
     }
 
-    Result<void> insert_stored(detail::UnitOfWork& unit, detail::StoredDispatcher stored)
+    Result<void> insert_stored(detail::UnitOfWork& unit, const PodDispatcher& doc)
     {
-        const PodDispatcher& doc = stored.doc;
         if (doc.id.empty() || doc.group_id.empty()) {
             return Errc::invalid_argument;
         }
-        BOOST_OUTCOME_TRY(auto items, open(unit, dispatchers_, doc.id));
-        BOOST_OUTCOME_TRY(auto groups, open(unit, groups_, doc.group_id));
+        const std::size_t index = detail::Stripes::index_of(doc.id);
+        BOOST_OUTCOME_TRY(auto home, open_at(unit, index));
+        BOOST_OUTCOME_TRY(auto group_stripe, open(unit, doc.group_id));
         BOOST_OUTCOME_TRY(check_pods_free(unit, nullptr, doc.pod_ids));
-        if (items->contains(doc.id) || groups->contains(doc.group_id)) {
+        if (home->dispatchers.contains(doc.id) || group_stripe->groups.contains(doc.group_id)) {
             return Errc::duplicate_key;
         }
-        const auto [it, inserted] = items->try_emplace(doc.id, std::move(stored));
-        unit.on_rollback([items, it] { items->erase(it); });
+        auto& dispatchers = home->dispatchers;
+        const auto [it, inserted] = dispatchers.try_emplace(doc.id, detail::StoredDispatcher{doc, index, 0});
+        unit.on_rollback([&dispatchers, id = std::string_view(it->first)] { dispatchers.erase(dispatchers.find(id)); });
         detail::StoredDispatcher& d = it->second;
-        groups->try_emplace(d.doc.group_id, &d);
-        unit.on_rollback([groups, group = d.doc.group_id] { groups->erase(group); });
+        auto& groups = group_stripe->groups;
+        groups.try_emplace(d.doc.group_id, &d);
+        unit.on_rollback([&groups, group = std::string_view(d.doc.group_id)] { groups.erase(groups.find(group)); });
         index_pods(unit, d, d.doc.pod_ids);
         return boost::outcome_v2::success();
     }
@@ -408,24 +397,33 @@ private:
         if (u.task_ids) {
             unit.save(d.doc.task_ids);
             unit.save(d.head);
-            d.replace_queue(*u.task_ids);
+            d.doc.task_ids = *u.task_ids;
+            d.head = 0;
         }
-        if (u.dequeue) {
-            d.dequeue();
-            unit.on_rollback([&d, task_id = *u.dequeue] { d.undo_dequeue(task_id); });
+        if (!u.dequeue.empty()) {
+            dequeue(unit, d, u.dequeue.size());
         }
         d.doc.modification_count += u.increment;
         d.doc.last_modified = u.last_modified;
         return boost::outcome_v2::success();
     }
 
-    detail::ShardedMap<detail::StoredDispatcher> dispatchers_;
-    DispatcherIndex groups_;     ///< group id -> its dispatcher
-    DispatcherIndex pod_owners_; ///< pod id -> the dispatcher holding it
-    detail::ShardedMap<Task> tasks_;
-    detail::ShardedMap<Pod> pods_;
-    detail::ShardedMap<ProjectRef> project_refs_;
-    detail::ShardedMap<std::vector<Event>> events_;
+    /// Moves the head past count ids; the ids stay where they are until enough of them
+    /// are dropped at once.
+    static void dequeue(detail::UnitOfWork& unit, detail::StoredDispatcher& d, std::size_t count)
+    {
+        if (d.worth_compacting()) {
+            auto rest = d.compacted();
+            unit.save(d.doc.task_ids);
+            d.doc.task_ids = std::move(rest);
+            unit.save(d.head);
+            d.head = 0;
+        }
+        d.head += count;
+        unit.on_rollback([&d, count] { d.head -= count; });
+    }
+
+    detail::Stripes stripes_;
 };
 
 static_assert(Store<MemoryStore>);

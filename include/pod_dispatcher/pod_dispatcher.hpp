@@ -6,6 +6,8 @@
 #include <pod_dispatcher/dispatcher.hpp>
 #include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
+#include <pod_dispatcher/events.hpp>
+#include <pod_dispatcher/fields.hpp>
 #include <pod_dispatcher/json.hpp>
 #include <pod_dispatcher/operations.hpp>
 #include <pod_dispatcher/query.hpp>

@@ -5,7 +5,9 @@
 
 #include <pod_dispatcher/dispatcher.hpp>
 #include <pod_dispatcher/documents.hpp>
+#include <pod_dispatcher/events.hpp>
 
+#include <algorithm>
 #include <vector>
 
 namespace pod_dispatcher {
@@ -21,6 +23,17 @@ struct StoreContents {
 
     bool operator==(const StoreContents&) const = default;
 };
+
+/// Puts contents in the order StoreContents promises, given each kind as a store read it
+/// and events of each resource in the order they were appended.
+inline void sort_contents(StoreContents& contents)
+{
+    std::ranges::sort(contents.dispatchers, {}, &PodDispatcher::id);
+    std::ranges::sort(contents.tasks, {}, &Task::id);
+    std::ranges::sort(contents.pods, {}, &Pod::id);
+    std::ranges::sort(contents.project_refs, {}, &ProjectRef::id);
+    std::ranges::stable_sort(contents.events, {}, &Event::resource_id);
+}
 
 } // namespace pod_dispatcher
 

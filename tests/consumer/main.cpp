@@ -18,11 +18,12 @@ int main()
     if (!store.insert_task(task) || !store.insert_project_ref(project) || !allocate(store, task, pod)) {
         return 1;
     }
-    pod.status = PodStatus::running;
-    Pod stored = store.find_pod("pod").value().value();
-    Pod running = stored;
+    // The pod starts: the system that runs pods says so through the store.
+    Pod running;
     running.status = PodStatus::running;
-    if (!store.replace_pod(stored, running)) {
+    const auto started =
+        store.update_pod(FieldUpdate<Pod>{"pod", {}, pod, FieldSet<Pod>::of(&Pod::status), running});
+    if (!started || !started.value()) {
         return 1;
     }
     auto dispatched = dispatch_next_task(store, "pod");

@@ -1,0 +1,291 @@
+#ifndef POD_DISPATCHER_DETAIL_MEMORY_STORE_UNIT_OF_WORK_HPP
+#define POD_DISPATCHER_DETAIL_MEMORY_STORE_UNIT_OF_WORK_HPP
+
+// MemoryStore's transactions: strict two-phase locking over striped maps, with no
+// waiting while locks are held. A unit that finds a lock taken rolls back, waits for
+// that lock with nothing held, and runs again already holding it; so units never
+// deadlock, racers take turns instead of retrying in a herd, and since every lock is
+// held until the unit ends, every unit is linearizable. A unit that only reads a stripe
+// may share its lock with other readers.
+
+#include <pod_dispatcher/detail/memory_store/stripe_lock.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory_resource>
+#include <new>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace pod_dispatcher::detail {
+
+/// How to take back a unit's writes, newest last. The actions live in the unit's arena,
+/// so that registering one costs no heap allocation of its own.
+class UndoLog {
+public:
+    explicit UndoLog(std::pmr::memory_resource& arena) : arena_(arena), entries_(&arena) { entries_.reserve(16); }
+    UndoLog(const UndoLog&) = delete;
+    UndoLog& operator=(const UndoLog&) = delete;
+    ~UndoLog() { discard(); }
+
+    /// Adds the action Action{args...}, built in place.
+    template <class Action, class... Args>
+    void emplace(Args&&... args)
+    {
+        void* at = arena_.allocate(sizeof(Action), alignof(Action));
+        entries_.push_back(Entry{::new (at) Action(std::forward<Args>(args)...), &run<Action>, &destroy<Action>});
+    }
+
+    /// Runs every action, newest first, and forgets them.
+    void undo_all() noexcept
+    {
+        for (auto entry = entries_.rbegin(); entry != entries_.rend(); ++entry) {
+            entry->run(entry->action);
+        }
+        discard();
+    }
+
+    /// Forgets every action without running it.
+    void discard() noexcept
+    {
+        for (const Entry& entry : entries_) {
+            entry.destroy(entry.action);
+        }
+        entries_.clear();
+    }
+
+private:
+    struct Entry {
+        void* action;
+        void (*run)(void*);
+        void (*destroy)(void*) noexcept;
+    };
+
+    template <class Action>
+    static void run(void* action)
+    {
+        (*static_cast<Action*>(action))();
+    }
+
+    template <class Action>
+    static void destroy(void* action) noexcept
+    {
+        static_cast<Action*>(action)->~Action();
+    }
+
+    std::pmr::memory_resource& arena_;
+    std::pmr::vector<Entry> entries_;
+};
+
+/// An undo action that puts back a value moved aside.
+template <class V>
+class Restore {
+public:
+    explicit Restore(V& value) : slot_(value), old_(std::move(value)) {}
+    void operator()() { slot_ = std::move(old_); }
+
+private:
+    V& slot_;
+    V old_;
+};
+
+/// A lock a unit waited for after losing a race, held for its next run.
+struct Handoff {
+    StripeLock* lock = nullptr;
+    bool exclusive = false;
+};
+
+class UnitOfWork {
+public:
+    /// Becomes the calling thread's current unit for `owner` until destroyed, holding
+    /// the lock handed off by a previous run, if any.
+    explicit UnitOfWork(const void* owner, Handoff handoff = {})
+        : owner_(owner), enclosing_(std::exchange(current_, this))
+    {
+        holds_.reserve(16);
+        if (handoff.lock != nullptr) {
+            holds_.push_back(Hold{handoff.lock, handoff.exclusive, handoff.lock->releases()});
+        }
+    }
+    UnitOfWork(const UnitOfWork&) = delete;
+    UnitOfWork& operator=(const UnitOfWork&) = delete;
+    ~UnitOfWork()
+    {
+        rollback();
+        current_ = enclosing_;
+    }
+
+    /// The unit this thread is running for `owner`, if any: nested calls join it.
+    static UnitOfWork* current(const void* owner) noexcept
+    {
+        for (UnitOfWork* unit = current_; unit != nullptr; unit = unit->enclosing_) {
+            if (unit->owner_ == owner) {
+                return unit;
+            }
+        }
+        return nullptr;
+    }
+
+    /// Takes l exclusively for the rest of the unit, to write what it guards. False when
+    /// another unit holds it: this one has then lost the race and must be retried.
+    [[nodiscard]] bool lock(StripeLock& l)
+    {
+        if (contended_ != nullptr) {
+            return false;
+        }
+        if (Hold* hold = find(l)) {
+            return hold->exclusive || upgrade(*hold);
+        }
+        if (!l.try_lock()) {
+            return lose(l, true);
+        }
+        holds_.push_back(Hold{&l, true, 0});
+        return true;
+    }
+
+    /// Takes l for the rest of the unit, to read only; other readers may hold it too.
+    /// False as for lock.
+    [[nodiscard]] bool lock_shared(StripeLock& l)
+    {
+        if (contended_ != nullptr) {
+            return false;
+        }
+        if (find(l) != nullptr) {
+            return true;
+        }
+        if (!l.try_lock_shared()) {
+            return lose(l, false);
+        }
+        holds_.push_back(Hold{&l, false, l.releases()});
+        return true;
+    }
+
+    /// Registers how to take back a write if the unit does not commit.
+    template <class Undo>
+    void on_rollback(Undo&& undo)
+    {
+        undo_.emplace<std::decay_t<Undo>>(std::forward<Undo>(undo));
+    }
+
+    /// Moves value's content aside, to be moved back if the unit does not commit; the
+    /// caller then gives value its new content. Cheaper than an undo holding a copy.
+    template <class V>
+    void save(V& value)
+    {
+        undo_.emplace<Restore<V>>(value);
+    }
+
+    bool lost_race() const noexcept { return contended_ != nullptr; }
+
+    void commit() noexcept
+    {
+        undo_.discard();
+        release();
+    }
+
+    void rollback() noexcept
+    {
+        undo_.undo_all();
+        release();
+    }
+
+    /// After a lost race and a rollback, with nothing held: blocks until the winner lets
+    /// go of the lock this unit lost on, and takes it for the next run.
+    Handoff wait_for_winner()
+    {
+        const Handoff handoff{std::exchange(contended_, nullptr), contended_exclusive_};
+        if (handoff.exclusive) {
+            handoff.lock->lock();
+        } else {
+            handoff.lock->lock_shared();
+        }
+        return handoff;
+    }
+
+private:
+    struct Hold {
+        StripeLock* lock;
+        bool exclusive;
+        std::uint64_t releases_seen; ///< l.releases() when a shared hold was taken.
+    };
+
+    Hold* find(const StripeLock& l) noexcept
+    {
+        const auto it = std::ranges::find(holds_, &l, &Hold::lock);
+        return it == holds_.end() ? nullptr : &*it;
+    }
+
+    bool lose(StripeLock& l, bool exclusive) noexcept
+    {
+        contended_ = &l;
+        contended_exclusive_ = exclusive;
+        return false;
+    }
+
+    // A shared hold becomes exclusive only if no other unit held the lock exclusively
+    // in between: what this unit read under it is then still current.
+    bool upgrade(Hold& hold)
+    {
+        StripeLock& l = *hold.lock;
+        l.unlock_shared();
+        if (!l.try_lock()) {
+            holds_.erase(holds_.begin() + (&hold - holds_.data()));
+            return lose(l, true);
+        }
+        hold.exclusive = true;
+        return l.releases() == hold.releases_seen || lose(l, true);
+    }
+
+    void release() noexcept
+    {
+        for (const Hold& hold : holds_) {
+            if (hold.exclusive) {
+                hold.lock->unlock();
+            } else {
+                hold.lock->unlock_shared();
+            }
+        }
+        holds_.clear();
+    }
+
+    const void* owner_;
+    UnitOfWork* enclosing_;
+    // A dispatch's locks and undo actions fit here; only a large unit uses the heap.
+    alignas(std::max_align_t) std::byte buffer_[3072];
+    std::pmr::monotonic_buffer_resource arena_{buffer_, sizeof buffer_};
+    std::pmr::vector<Hold> holds_{&arena_};
+    UndoLog undo_{arena_};
+    StripeLock* contended_ = nullptr;
+    bool contended_exclusive_ = false;
+
+    static inline thread_local UnitOfWork* current_ = nullptr;
+};
+
+/// Runs body(unit) as one unit of work of owner, or as part of the thread's current
+/// one; rolls back and reruns it while it loses races, and keeps its writes only if it
+/// succeeds.
+template <class Body>
+auto run_unit(const void* owner, Body&& body)
+{
+    if (UnitOfWork* unit = UnitOfWork::current(owner)) {
+        return body(*unit);
+    }
+    for (Handoff handoff;;) {
+        UnitOfWork unit{owner, handoff};
+        auto result = body(unit);
+        if (!unit.lost_race()) {
+            if (result) {
+                unit.commit();
+            }
+            return result;
+        }
+        unit.rollback();
+        handoff = unit.wait_for_winner();
+    }
+}
+
+} // namespace pod_dispatcher::detail
+
+#endif

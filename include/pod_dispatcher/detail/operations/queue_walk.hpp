@@ -1,0 +1,373 @@
+#ifndef POD_DISPATCHER_DETAIL_OPERATIONS_QUEUE_WALK_HPP
+#define POD_DISPATCHER_DETAIL_OPERATIONS_QUEUE_WALK_HPP
+
+// The heart of assign_next_task and dispatch_next_task: read a dispatcher's queue from
+// the front, decide what cannot run and which task the pod takes, then write it all.
+// Runs inside a unit of work.
+
+#include <pod_dispatcher/detail/operations/transitions.hpp>
+#include <pod_dispatcher/dispatcher.hpp>
+#include <pod_dispatcher/rules.hpp>
+#include <pod_dispatcher/store.hpp>
+
+#include <boost/container/small_vector.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace pod_dispatcher::detail {
+
+/// What a walk ended with: the dispatched task and the pod now running it (or neither),
+/// and how many ids it took off the queue.
+struct Assignment {
+    std::optional<Task> task;
+    std::optional<Pod> pod;
+    std::size_t dequeued = 0;
+};
+
+/// Why a pod cannot take a task: Errc::not_found when it is absent, busy_error when it
+/// runs a task, Errc::precondition_failed when it is not running; nothing when it can.
+inline std::optional<Errc> refusal(const std::optional<Pod>& pod, Errc busy_error) noexcept
+{
+    if (!pod) {
+        return Errc::not_found;
+    }
+    if (!pod->running_task_id.empty()) {
+        return busy_error;
+    }
+    if (pod->status != PodStatus::running) {
+        return Errc::precondition_failed;
+    }
+    return std::nullopt;
+}
+
+/// A caller's copy of the queue, read in place. The walk reads only its front, so a copy
+/// is checked only as far as it is read: an empty or repeated id there is invalid input.
+template <Store S>
+class CopiedQueue {
+public:
+    /// The copy ids of the queue of the dispatcher version names.
+    CopiedQueue(S& store, const Query& version, const std::vector<std::string>& ids)
+        : store_(store), version_(version), ids_(ids)
+    {
+    }
+
+    /// The i-th id (read in order from 0), or nullptr past the end.
+    Result<const std::string*> at(std::size_t i)
+    {
+        if (i >= ids_.size()) {
+            return nullptr;
+        }
+        const std::string& id = ids_[i];
+        if (id.empty() || !first_sight(i)) {
+            return Errc::invalid_argument;
+        }
+        return &id;
+    }
+
+    /// The first n ids.
+    std::vector<std::string> front(std::size_t n) const
+    {
+        return {ids_.begin(), ids_.begin() + static_cast<std::ptrdiff_t>(n)};
+    }
+
+    /// Errc::conflict unless the stored queue starts with the n ids read: a copy that is
+    /// stale, or wrong where it was read. Only needed where a late conflict cannot be
+    /// rolled back; elsewhere the dequeue's own condition finds it.
+    Result<void> verify(std::size_t n)
+    {
+        BOOST_OUTCOME_TRY(auto stored, store_.find_dispatcher(version_, queue_head(n)));
+        if (!stored || !std::equal(stored->task_ids.begin(), stored->task_ids.end(), ids_.begin(),
+                                   ids_.begin() + static_cast<std::ptrdiff_t>(n))) {
+            return Errc::conflict;
+        }
+        return boost::outcome_v2::success();
+    }
+
+private:
+    // A short walk compares ids directly; a long one (a queue of tasks to skip) hashes them.
+    bool first_sight(std::size_t i)
+    {
+        static constexpr std::size_t scan_limit = 16;
+        if (i < scan_limit) {
+            for (std::size_t j = 0; j < i; ++j) {
+                if (ids_[j] == ids_[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (seen_.empty()) {
+            seen_.insert(ids_.begin(), ids_.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+        return seen_.insert(ids_[i]).second;
+    }
+
+    S& store_;
+    const Query& version_;
+    const std::vector<std::string>& ids_;
+    std::unordered_set<std::string_view> seen_;
+};
+
+/// The stored queue of a dispatcher whose head was read: more of it is read, under the
+/// same version, when the walk gets past what was read.
+template <Store S>
+class StoredQueue {
+public:
+    /// The queue of the dispatcher version names, whose first ids were read as head.
+    StoredQueue(S& store, const Query& version, std::vector<std::string> head, std::size_t window)
+        : store_(store), version_(version), ids_(std::move(head)), window_(window), exhausted_(ids_.size() < window)
+    {
+    }
+
+    Result<const std::string*> at(std::size_t i)
+    {
+        if (i >= ids_.size() && !exhausted_) {
+            BOOST_OUTCOME_TRY(read_more());
+        }
+        return i < ids_.size() ? &ids_[i] : nullptr;
+    }
+
+    /// The first n ids, which the walk has read.
+    std::vector<std::string> front(std::size_t n)
+    {
+        ids_.resize(n);
+        return std::move(ids_);
+    }
+
+    /// Nothing to check: the ids were read from the store, under the version written.
+    static Result<void> verify(std::size_t) { return boost::outcome_v2::success(); }
+
+private:
+    Result<void> read_more()
+    {
+        const std::size_t wanted = ids_.size() + window_;
+        BOOST_OUTCOME_TRY(auto more, store_.find_dispatcher(version_, queue_head(wanted)));
+        if (!more) {
+            return Errc::conflict; // the dispatcher moved on since its head was read
+        }
+        ids_ = std::move(more->task_ids);
+        exhausted_ = ids_.size() < wanted;
+        return boost::outcome_v2::success();
+    }
+
+    S& store_;
+    const Query& version_;
+    std::vector<std::string> ids_;
+    std::size_t window_;
+    bool exhausted_;
+};
+
+/// How a walk treats a pod that cannot take a task.
+struct PodChecks {
+    Errc busy_error;       ///< For a stored pod that runs a task.
+    bool check_when_idle;  ///< Refuse such a pod even when there is no task for it.
+};
+
+template <Store S>
+class QueueWalk {
+public:
+    /// A walk of the queue of the dispatcher version names (its ids come from the queue
+    /// passed to run) for the pod pod_id.
+    QueueWalk(S& store, const Query& version, std::string_view pod_id, PodChecks checks, Timestamp at)
+        : store_(store), version_(version), pod_id_(pod_id), checks_(checks), at_(at)
+    {
+    }
+
+    template <class Queue>
+    Result<Assignment> run(Queue& queue)
+    {
+        BOOST_OUTCOME_TRY(decide(queue));
+        if (examined_ > 0 && !store_.rolls_back()) {
+            BOOST_OUTCOME_TRY(queue.verify(examined_));
+        }
+        if (candidate_) {
+            BOOST_OUTCOME_TRY(claim_pod());
+        } else if (checks_.check_when_idle) {
+            BOOST_OUTCOME_TRY(check_pod());
+        }
+        // The pod is claimed before anything else is written: a store that cannot roll back
+        // is left with a pod refused and nothing written, or, past this point, a pod that
+        // runs a task it may not get (never a task dispatched to a pod that does not run it).
+        for (const Release& r : releases_) {
+            BOOST_OUTCOME_TRY(write_release(r));
+        }
+        if (candidate_) {
+            BOOST_OUTCOME_TRY(dispatch());
+        }
+        if (examined_ > 0) {
+            BOOST_OUTCOME_TRY(dequeue(queue.front(examined_)));
+        }
+        if (candidate_) {
+            BOOST_OUTCOME_TRY(roll_up_display_task());
+        }
+        BOOST_OUTCOME_TRY(store_.insert_events(std::span<const Event>(events_.data(), events_.size())));
+        return Assignment{std::move(dispatched_), std::move(pod_), examined_};
+    }
+
+private:
+    struct Release {
+        Task task;
+        FieldSet<Task> guard; ///< The fields the decision to release it read.
+    };
+
+    // ---- Deciding: reads only.
+
+    template <class Queue>
+    Result<void> decide(Queue& queue)
+    {
+        bool first = true;
+        for (std::size_t i = 0;; ++i) {
+            BOOST_OUTCOME_TRY(const std::string* id, queue.at(i));
+            if (id == nullptr) {
+                break;
+            }
+            examined_ = i + 1;
+            BOOST_OUTCOME_TRY(auto task, store_.find_task(*id));
+            if (!task) {
+                continue; // a task id with no stored task is dequeued and skipped
+            }
+            if (std::exchange(first, false) && in_single_host_group(*task)) {
+                BOOST_OUTCOME_TRY(stopping_, group_stopped(*task));
+            }
+            if (stopping_) {
+                release_if_allocated(std::move(*task), release_fields);
+                continue;
+            }
+            BOOST_OUTCOME_TRY(bool runnable, may_run(*task));
+            if (runnable) {
+                candidate_ = std::move(*task);
+                break;
+            }
+            release_if_allocated(std::move(*task), dispatch_fields);
+        }
+        return boost::outcome_v2::success();
+    }
+
+    Result<bool> may_run(const Task& task)
+    {
+        if (!is_container_dispatchable(task)) {
+            return false;
+        }
+        BOOST_OUTCOME_TRY(auto project, store_.find_project_ref(task.project));
+        return project && project_allows_dispatch(*project, task.requester);
+    }
+
+    /// Whether the pod's last task was of task's single-host group and failed: the group
+    /// then runs no further task.
+    Result<bool> group_stopped(const Task& task)
+    {
+        BOOST_OUTCOME_TRY(auto pod, store_.find_pod(pod_id_));
+        if (!pod || pod->last_task_id.empty()) {
+            return false;
+        }
+        BOOST_OUTCOME_TRY(auto last, store_.find_task(pod->last_task_id));
+        return last && stops_group_of(*last, task);
+    }
+
+    void release_if_allocated(Task task, FieldSet<Task> guard)
+    {
+        if (task.container_allocated) {
+            releases_.push_back(Release{std::move(task), guard});
+        }
+    }
+
+    // ---- Writing, in the order run gives.
+
+    Result<void> claim_pod()
+    {
+        const Pod idle = idle_pod(std::string(pod_id_));
+        const Change<Pod> started = start(*candidate_, status_after_dispatch(*candidate_, PodStatus::running));
+        BOOST_OUTCOME_TRY(pod_, store_.update_pod(started.under(idle, idle_pod_fields)));
+        if (!pod_) {
+            BOOST_OUTCOME_TRY(check_pod());
+            return Errc::conflict; // it could take a task after all: it changed meanwhile
+        }
+        return boost::outcome_v2::success();
+    }
+
+    Result<void> check_pod()
+    {
+        BOOST_OUTCOME_TRY(auto pod, store_.find_pod(pod_id_));
+        if (const auto why = refusal(pod, checks_.busy_error)) {
+            return *why;
+        }
+        return boost::outcome_v2::success();
+    }
+
+    Result<void> write_release(const Release& r)
+    {
+        BOOST_OUTCOME_TRY(auto after, store_.update_task(release().under(r.task, r.guard)));
+        if (!after) {
+            return Errc::conflict;
+        }
+        events_.push_back(task_event(*after, EventType::container_deallocated, at_));
+        return boost::outcome_v2::success();
+    }
+
+    Result<void> dispatch()
+    {
+        BOOST_OUTCOME_TRY(dispatched_, store_.update_task(dispatch_to(*pod_, at_).under(*candidate_, dispatch_fields)));
+        if (!dispatched_) {
+            return Errc::conflict;
+        }
+        events_.push_back(dispatched_event(*dispatched_, at_));
+        events_.push_back(assigned_event(*pod_, *dispatched_, at_));
+        if (pod_->status != PodStatus::running) {
+            events_.push_back(status_changed_event(*pod_, PodStatus::running, at_));
+        }
+        return boost::outcome_v2::success();
+    }
+
+    Result<void> dequeue(std::vector<std::string> ids)
+    {
+        BOOST_OUTCOME_TRY(bool written, store_.update_dispatcher(version_, dequeuing(std::move(ids), at_)));
+        if (!written) {
+            return Errc::conflict;
+        }
+        return boost::outcome_v2::success();
+    }
+
+    Result<void> roll_up_display_task()
+    {
+        const std::string& display_id = candidate_->display_task_id;
+        if (display_id.empty()) {
+            return boost::outcome_v2::success();
+        }
+        BOOST_OUTCOME_TRY(auto display, store_.find_task(display_id));
+        if (!display || display->status != TaskStatus::undispatched) {
+            return boost::outcome_v2::success();
+        }
+        BOOST_OUTCOME_TRY(auto after, store_.update_task(display_dispatch(at_).under(*display, FieldSet<Task>::of(&Task::status))));
+        if (!after) {
+            return Errc::conflict;
+        }
+        return boost::outcome_v2::success();
+    }
+
+    S& store_;
+    const Query& version_;
+    std::string_view pod_id_;
+    PodChecks checks_;
+    Timestamp at_;
+    std::size_t examined_ = 0;
+    bool stopping_ = false;
+    std::optional<Task> candidate_;
+    std::vector<Release> releases_;
+    std::optional<Pod> pod_;
+    std::optional<Task> dispatched_;
+    // A dispatch records three events; room for them without the heap.
+    boost::container::small_vector<Event, 3> events_;
+};
+
+} // namespace pod_dispatcher::detail
+
+#endif

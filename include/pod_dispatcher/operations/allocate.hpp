@@ -1,0 +1,202 @@
+#ifndef POD_DISPATCHER_OPERATIONS_ALLOCATE_HPP
+#define POD_DISPATCHER_OPERATIONS_ALLOCATE_HPP
+
+// allocate: a task is given a container; its group's dispatcher queues it.
+
+#include <pod_dispatcher/detail/operations/transitions.hpp>
+#include <pod_dispatcher/detail/operations/validate.hpp>
+#include <pod_dispatcher/dispatcher.hpp>
+#include <pod_dispatcher/operations/upsert.hpp>
+#include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/rules.hpp>
+#include <pod_dispatcher/store.hpp>
+
+#include <climits>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pod_dispatcher {
+
+namespace detail {
+
+/// The stored task with this id, if it should be allocated a container.
+template <Store S>
+Result<Task> stored_allocatable(S& store, const std::string& id)
+{
+    BOOST_OUTCOME_TRY(auto stored, store.find_task(id));
+    if (!stored) {
+        return Errc::not_found;
+    }
+    if (!should_allocate_container(*stored)) {
+        return Errc::precondition_failed;
+    }
+    return std::move(*stored);
+}
+
+/// What one try at allocate takes on trust instead of reading it.
+struct Guesses {
+    bool task = false;          ///< The caller's task is as stored.
+    bool no_dispatcher = false; ///< The task's group has no dispatcher yet.
+
+    bool any() const noexcept { return task || no_dispatcher; }
+};
+
+/// A queued task's task_group_order; a missing task sorts first, to be skipped anyway.
+template <Store S>
+Result<int> queued_order(S& store, const std::string& id)
+{
+    BOOST_OUTCOME_TRY(auto task, store.find_task(id));
+    return task ? task->task_group_order : INT_MIN;
+}
+
+/// Where task joins queue: the end, or in a task group after every queued task of no
+/// higher task_group_order. The queue is kept in that order, so the place is found by
+/// binary search, after a look at the last task (tasks mostly arrive in order).
+template <Store S>
+Result<std::size_t> queue_position(S& store, const std::vector<std::string>& queue, const Task& task)
+{
+    if (!in_task_group(task) || queue.empty()) {
+        return queue.size();
+    }
+    const int order = task.task_group_order;
+    BOOST_OUTCOME_TRY(int last, queued_order(store, queue.back()));
+    if (last <= order) {
+        return queue.size();
+    }
+    std::size_t low = 0;
+    std::size_t high = queue.size() - 1;
+    while (low < high) {
+        const std::size_t middle = low + (high - low) / 2;
+        BOOST_OUTCOME_TRY(int at_middle, queued_order(store, queue[middle]));
+        if (at_middle <= order) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    return low;
+}
+
+/// d with task queued (where the group's order puts it) and pod added if the group takes
+/// another pod.
+template <Store S>
+Result<PodDispatcher> with_allocation(S& store, PodDispatcher d, const Task& task, const std::string& pod_id)
+{
+    if (!contains(d.task_ids, task.id)) {
+        BOOST_OUTCOME_TRY(std::size_t at, queue_position(store, d.task_ids, task));
+        d.task_ids.insert(d.task_ids.begin() + static_cast<std::ptrdiff_t>(at), task.id);
+    }
+    if (!contains(d.pod_ids, pod_id) && takes_another_pod(d.pod_ids.size(), d.task_ids.size(), task)) {
+        d.pod_ids.push_back(pod_id);
+    }
+    return d;
+}
+
+/// Marks expected container-allocated, if the stored task still has every field the
+/// allocation was decided on.
+template <Store S>
+Result<Task> mark_allocated(S& store, const Task& expected, Timestamp at)
+{
+    BOOST_OUTCOME_TRY(auto after, store.update_task(allocation(expected, at).under(expected, allocation_fields | group_fields)));
+    if (!after) {
+        return Errc::conflict;
+    }
+    return std::move(*after);
+}
+
+/// Stores the pod that dispatcher d takes. The pod comes first among allocate's writes:
+/// inserting it is what keeps a pod id to one pod. A store that cannot roll back first
+/// makes sure the dispatcher's write will not fail on the pod, which would leave the pod
+/// behind.
+template <Store S>
+Result<void> insert_pod(S& store, const Pod& pod, const PodDispatcher& d)
+{
+    if (!store.rolls_back() && !contains(d.pod_ids, pod.id)) {
+        BOOST_OUTCOME_TRY(auto holder, store.find_dispatcher(by_pod_id(pod.id), Projection{false, 0}));
+        if (holder) {
+            return Errc::duplicate_key;
+        }
+    }
+    return store.insert_pod(pod);
+}
+
+/// What allocate wrote: the dispatcher and the task as stored after.
+struct Allocation {
+    PodDispatcher dispatcher;
+    Task task;
+};
+
+template <Store S>
+Result<Allocation> try_allocate(S& store, const Task& task, const Pod& pod, Guesses guesses, Timestamp at)
+{
+    Allocation done;
+    BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
+        BOOST_OUTCOME_TRY(const Task expected, guesses.task ? Result<Task>{task} : stored_allocatable(store, task.id));
+        std::string group_id = get_group_id(expected);
+        std::optional<PodDispatcher> existing;
+        if (!guesses.no_dispatcher) {
+            BOOST_OUTCOME_TRY(existing, store.find_dispatcher(by_group_id(group_id), Projection{}));
+        }
+        const PodDispatcher before = existing ? std::move(*existing) : new_pod_dispatcher(std::move(group_id), {}, {});
+        BOOST_OUTCOME_TRY(done.dispatcher, with_allocation(store, before, expected, pod.id));
+        if (contains(done.dispatcher.pod_ids, pod.id)) {
+            BOOST_OUTCOME_TRY(insert_pod(store, pod, before));
+        }
+        if (existing) {
+            BOOST_OUTCOME_TRY(bool written, store.update_dispatcher(version_of(before), changing(before, done.dispatcher, at)));
+            if (!written) {
+                return Errc::conflict;
+            }
+            advance(done.dispatcher, at);
+        } else {
+            advance(done.dispatcher, at);
+            BOOST_OUTCOME_TRY(store.insert_dispatcher(done.dispatcher));
+        }
+        BOOST_OUTCOME_TRY(done.task, mark_allocated(store, expected, at));
+        const Event allocated = task_event(done.task, EventType::container_allocated, at);
+        return store.insert_events(std::span<const Event>(&allocated, 1));
+    }));
+    return done;
+}
+
+/// A store that rolls back may take the caller's task on trust: the guard of the task's
+/// write checks it, and the unit writes nothing if it was wrong. A task outside any group
+/// is its own group, so its first allocation need not look for a dispatcher either.
+template <Store S>
+Guesses guesses_for(S& store, const Task& task)
+{
+    Guesses g;
+    g.task = store.rolls_back() && should_allocate_container(task);
+    g.no_dispatcher = g.task && !in_task_group(task) && task.container_allocation_attempts == 0;
+    return g;
+}
+
+} // namespace detail
+
+/// Queues task in its group's dispatcher (creating it if need be), in task_group_order
+/// within a task group; adds pod to it while the group takes another pod, storing pod if
+/// it was added; marks task container-allocated. All or nothing; on success task is as
+/// stored after.
+template <Store S>
+Result<PodDispatcher> allocate(S& store, Task& task, Pod& pod)
+{
+    BOOST_OUTCOME_TRY(detail::check(!task.id.empty() && !pod.id.empty()));
+    const Timestamp at = now();
+    const detail::Guesses guesses = detail::guesses_for(store, task);
+    auto done = detail::try_allocate(store, task, pod, guesses, at);
+    const bool guessed_wrong = !done && (done.error() == Errc::conflict || done.error() == Errc::duplicate_key);
+    if (guessed_wrong && guesses.any()) {
+        done = detail::try_allocate(store, task, pod, detail::Guesses{}, at);
+    }
+    BOOST_OUTCOME_TRY(done);
+    task = std::move(done.value().task);
+    return std::move(done.value().dispatcher);
+}
+
+} // namespace pod_dispatcher
+
+#endif

@@ -1,0 +1,126 @@
+#ifndef POD_DISPATCHER_OPERATIONS_DISPATCH_HPP
+#define POD_DISPATCHER_OPERATIONS_DISPATCH_HPP
+
+// A pod asks for work: dispatch_next_task, or assign_next_task on a dispatcher the
+// caller holds.
+
+#include <pod_dispatcher/detail/operations/queue_walk.hpp>
+#include <pod_dispatcher/detail/operations/transitions.hpp>
+#include <pod_dispatcher/detail/operations/validate.hpp>
+#include <pod_dispatcher/dispatcher.hpp>
+#include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/store.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace pod_dispatcher {
+
+/// How dispatch_next_task retries and reads.
+struct DispatchOptions {
+    int max_attempts = 16;         ///< Tries before a conflict is returned to the caller.
+    std::size_t queue_window = 16; ///< Queue ids read at a time; a dispatch seldom needs more.
+    std::function<void(const std::error_code&)> on_retry{}; ///< Called with each conflict retried.
+};
+
+namespace detail {
+
+/// Why a pod that is in no dispatcher gets no task: its own state, if that forbids one.
+template <Store S>
+Result<void> no_dispatcher_for(S& store, std::string_view pod_id)
+{
+    BOOST_OUTCOME_TRY(auto pod, store.find_pod(pod_id));
+    return refusal(pod, Errc::pod_busy).value_or(Errc::pod_not_in_dispatcher);
+}
+
+template <Store S>
+Result<std::optional<Task>> try_dispatch(S& store, std::string_view pod_id, std::size_t window)
+{
+    const Timestamp at = now();
+    std::optional<Task> task;
+    BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
+        BOOST_OUTCOME_TRY(auto head, store.find_dispatcher(by_pod_id(std::string(pod_id)), queue_head(window)));
+        if (!head) {
+            return no_dispatcher_for(store, pod_id);
+        }
+        const Query version = version_of(std::move(*head));
+        StoredQueue<S> queue{store, version, std::move(head->task_ids), window};
+        QueueWalk<S> walk{store, version, pod_id, PodChecks{Errc::pod_busy, true}, at};
+        BOOST_OUTCOME_TRY(auto assignment, walk.run(queue));
+        task = std::move(assignment.task);
+        return boost::outcome_v2::success();
+    }));
+    return task;
+}
+
+template <Store S>
+Result<std::optional<Task>> assign_next_task(S& store, PodDispatcher& d, Pod& pod)
+{
+    BOOST_OUTCOME_TRY(check(valid_version(d) && !pod.id.empty()));
+    if (!pod.running_task_id.empty()) {
+        return Errc::pod_busy;
+    }
+    const Timestamp at = now();
+    Assignment assignment;
+    BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
+        const Query version = version_of(d);
+        CopiedQueue<S> queue{store, version, d.task_ids};
+        QueueWalk<S> walk{store, version, pod.id, PodChecks{Errc::precondition_failed, false}, at};
+        BOOST_OUTCOME_TRY(assignment, walk.run(queue));
+        return boost::outcome_v2::success();
+    }));
+    // The caller's copy follows the store: the same ids off its front, the same count.
+    if (assignment.dequeued > 0) {
+        d.task_ids.erase(d.task_ids.begin(), d.task_ids.begin() + static_cast<std::ptrdiff_t>(assignment.dequeued));
+        advance(d, at, static_cast<std::int64_t>(assignment.dequeued));
+    }
+    if (assignment.pod) {
+        pod = std::move(*assignment.pod);
+    }
+    return std::move(assignment.task);
+}
+
+} // namespace detail
+
+/// The whole step a pod takes when it asks for work: finds the pod's dispatcher and
+/// assigns the pod its next task, re-reading and retrying on conflict. Reads only the head
+/// of the queue. Returns the task, or an empty optional when the queue holds none the pod
+/// may run. Errc::pod_busy when the pod runs a task, precondition_failed when it is not
+/// running, not_found when it is not stored, pod_not_in_dispatcher when no dispatcher
+/// holds it.
+template <Store S>
+Result<std::optional<Task>> dispatch_next_task(S& store, std::string_view pod_id, const DispatchOptions& options = {})
+{
+    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty() && options.queue_window > 0));
+    for (int attempt = 1;; ++attempt) {
+        auto result = detail::try_dispatch(store, pod_id, options.queue_window);
+        if (result || result.error() != Errc::conflict || attempt >= options.max_attempts) {
+            return result;
+        }
+        if (options.on_retry) {
+            options.on_retry(result.error());
+        }
+    }
+}
+
+/// Reads the queue from the caller's copy, which must be current (Errc::conflict when it
+/// is not), and only as far as the walk goes: an empty or repeated id found there is
+/// Errc::invalid_argument. Errc::pod_busy when pod (the caller's copy) runs a task;
+/// precondition_failed when the stored pod is not running or runs a task; not_found when
+/// it is not stored.
+template <class S>
+Result<std::optional<Task>> PodDispatcher::assign_next_task(S& store, Pod& pod)
+{
+    static_assert(Store<S>, "PodDispatcher::assign_next_task needs a pod_dispatcher::Store");
+    return detail::assign_next_task(store, *this, pod);
+}
+
+} // namespace pod_dispatcher
+
+#endif

@@ -1,0 +1,62 @@
+#ifndef POD_DISPATCHER_TESTING_CONFORMANCE_HPP
+#define POD_DISPATCHER_TESTING_CONFORMANCE_HPP
+
+// The conformance kit: the library's own behavioural and reliability suites, for any
+// store. In a Catch2 test file of your own:
+//
+//     #include <pod_dispatcher/testing/conformance.hpp>
+//
+//     struct MakeMyStore {
+//         static std::unique_ptr<MyStore> make() { return std::make_unique<MyStore>(...); }
+//     };
+//     POD_DISPATCHER_CONFORMANCE_TESTS("MyStore", MakeMyStore)
+//
+// MyStore must be a TestableStore (testable_store.hpp), and make() give a fresh, empty one
+// each time. Every test case is named "MyStore: ..." and tagged [conformance]; run one
+// kind with the tags [behaviour] or [reliability].
+
+#include <pod_dispatcher/testing/suites/allocate.hpp>
+#include <pod_dispatcher/testing/suites/assign_next_task.hpp>
+#include <pod_dispatcher/testing/suites/dispatch_next_task.hpp>
+#include <pod_dispatcher/testing/suites/find.hpp>
+#include <pod_dispatcher/testing/suites/finish_task.hpp>
+#include <pod_dispatcher/testing/suites/insert.hpp>
+#include <pod_dispatcher/testing/suites/race.hpp>
+#include <pod_dispatcher/testing/suites/remove_pod.hpp>
+#include <pod_dispatcher/testing/suites/store_members.hpp>
+#include <pod_dispatcher/testing/suites/task_groups.hpp>
+#include <pod_dispatcher/testing/testable_store.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+
+// One test case of the kit: suite<Maker>() under the name "name: what".
+#define POD_DISPATCHER_KIT_CASE(name, Maker, what, tags, suite)                                                   \
+    TEST_CASE(name ": " what, "[conformance]" tags)                                                                \
+    {                                                                                                              \
+        static_assert(::pod_dispatcher::testing::StoreMaker<Maker>,                                                \
+                      "Maker::make() must return a std::unique_ptr to a pod_dispatcher::testing::TestableStore"); \
+        ::pod_dispatcher::testing::suite<Maker>();                                                                 \
+    }
+
+/// Every operation of the contract, rule by rule, on the store Maker makes.
+#define POD_DISPATCHER_BEHAVIOUR_TESTS(name, Maker)                                                                \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "find", "[behaviour]", find_suite)                                         \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "find_one", "[behaviour]", find_one_suite)                                 \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "insert", "[behaviour]", insert_suite)                                     \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "upsert_atomically", "[behaviour]", upsert_atomically_suite)               \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "upsert_one", "[behaviour]", upsert_one_suite)                             \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "allocate", "[behaviour]", allocate_suite)                                 \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "assign_next_task", "[behaviour]", assign_next_task_suite)                 \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "dispatch_next_task", "[behaviour]", dispatch_next_task_suite)             \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "remove_pod", "[behaviour]", remove_pod_suite)                             \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "finish_task", "[behaviour]", finish_task_suite)                           \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "task groups", "[behaviour]", task_groups_suite)                           \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "many pods race for one dispatcher's tasks", "[behaviour]", race_suite)    \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "update_task", "[behaviour][store]", update_task_suite)                    \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "update_pod", "[behaviour][store]", update_pod_suite)                      \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "update_dispatcher", "[behaviour][store]", update_dispatcher_suite)
+
+/// The behavioural and reliability suites, on the store Maker makes.
+#define POD_DISPATCHER_CONFORMANCE_TESTS(name, Maker) POD_DISPATCHER_BEHAVIOUR_TESTS(name, Maker)
+
+#endif

@@ -1,0 +1,103 @@
+// What MemoryStore offers beyond the Store concept: seeding, events and snapshots.
+
+#include <pod_dispatcher/memory_store.hpp>
+#include <pod_dispatcher/pod_dispatcher.hpp>
+#include <pod_dispatcher/testing/seeding.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <chrono>
+#include <span>
+#include <string>
+#include <vector>
+
+using namespace pod_dispatcher;
+using namespace pod_dispatcher::testing;
+
+TEST_CASE("MemoryStore", "[memory_store]")
+{
+    MemoryStore store;
+
+    SECTION("stores and finds tasks, pods and project refs")
+    {
+        REQUIRE(store.insert_task(dispatchable_task("t1")));
+        REQUIRE(store.insert_pod(running_pod("p1")));
+        REQUIRE(store.insert_project_ref(enabled_project()));
+        REQUIRE(store.find_task("t1").value() == dispatchable_task("t1"));
+        REQUIRE(store.find_pod("p1").value() == running_pod("p1"));
+        REQUIRE(store.find_project_ref(project_id).value() == enabled_project());
+        REQUIRE(store.find_task("t2").value() == std::nullopt);
+    }
+    SECTION("an id already stored is duplicate_key, and nothing is written")
+    {
+        seed(store, dispatchable_task("t1"));
+        seed(store, running_pod("p1"));
+        seed(store, enabled_project());
+        const StoreContents before = store.snapshot().value();
+        REQUIRE(store.insert_task(allocatable_task("t1")).error() == Errc::duplicate_key);
+        REQUIRE(store.insert_pod(intent_pod("p1")).error() == Errc::duplicate_key);
+        REQUIRE(store.insert_project_ref(enabled_project()).error() == Errc::duplicate_key);
+        REQUIRE(store.snapshot().value() == before);
+    }
+    SECTION("an empty id is invalid_argument, and nothing is written")
+    {
+        REQUIRE(store.insert_task(allocatable_task("")).error() == Errc::invalid_argument);
+        REQUIRE(store.insert_pod(intent_pod("")).error() == Errc::invalid_argument);
+        REQUIRE(store.insert_project_ref(enabled_project("")).error() == Errc::invalid_argument);
+        REQUIRE(store.snapshot().value() == StoreContents{});
+    }
+    SECTION("events_for lists one resource's events, oldest first")
+    {
+        const Event first{"t1", EventType::container_allocated, Timestamp{std::chrono::milliseconds{1}}, AllocationData{0}};
+        const Event second{"t1", EventType::task_dispatched, Timestamp{std::chrono::milliseconds{2}}, DispatchData{"p1", 0}};
+        const Event other{"p1", EventType::pod_assigned_task, Timestamp{std::chrono::milliseconds{3}}, {}};
+        const std::vector<Event> events{first, other, second};
+        REQUIRE(store.insert_events(events));
+        REQUIRE(store.events_for("t1") == std::vector<Event>{first, second});
+        REQUIRE(store.events_for("p1") == std::vector<Event>{other});
+        REQUIRE(store.events_for("nobody").empty());
+    }
+    SECTION("a unit of work that fails leaves nothing behind")
+    {
+        const auto result = store.atomically([&]() -> Result<void> {
+            BOOST_OUTCOME_TRY(store.insert_task(dispatchable_task("t1")));
+            BOOST_OUTCOME_TRY(new_pod_dispatcher("g", {"t1"}, {"p1"}).insert(store));
+            const Event e{"t1", EventType::container_allocated, {}, {}};
+            BOOST_OUTCOME_TRY(store.insert_events(std::span<const Event>(&e, 1)));
+            return Errc::precondition_failed;
+        });
+        REQUIRE(result.error() == Errc::precondition_failed);
+        REQUIRE(store.snapshot().value() == StoreContents{});
+        REQUIRE(find_one_by_pod_id(store, "p1").value() == std::nullopt);
+        REQUIRE(find_one_by_group_id(store, "g").value() == std::nullopt);
+    }
+    SECTION("a dispatcher's queue reads back whole after many dequeues, and after a rolled-back one")
+    {
+        std::vector<std::string> queue;
+        for (int i = 0; i < 200; ++i) {
+            queue.push_back("gone-" + std::to_string(i));
+        }
+        queue.push_back("t1");
+        queue.push_back("t2");
+        seed(store, enabled_project());
+        seed(store, dispatchable_task("t1"));
+        seed(store, running_pod("p1"));
+        const PodDispatcher d = new_pod_dispatcher("g", queue, {"p1"});
+        seed(store, d);
+        DispatchOptions one_at_a_time;
+        one_at_a_time.queue_window = 1;
+        REQUIRE(dispatch_next_task(store, "p1", one_at_a_time).value()->id == "t1");
+        REQUIRE(stored_dispatcher(store, d.id).task_ids == std::vector<std::string>{"t2"});
+        REQUIRE(stored_dispatcher(store, d.id).modification_count == 201);
+
+        const PodDispatcher after = stored_dispatcher(store, d.id);
+        const auto rolled_back = store.atomically([&]() -> Result<void> {
+            DispatcherUpdate u;
+            u.dequeue = {"t2"};
+            BOOST_OUTCOME_TRY(store.update_dispatcher(version_of(after), u));
+            return Errc::conflict;
+        });
+        REQUIRE(rolled_back.error() == Errc::conflict);
+        REQUIRE(stored_dispatcher(store, d.id) == after);
+    }
+}

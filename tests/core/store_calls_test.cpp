@@ -1,0 +1,144 @@
+// What each operation asks of a store, call by call. On a store where each member is one
+// round trip (MongoStore with transactions), these are its round trips, plus the commit.
+
+#include <pod_dispatcher/memory_store.hpp>
+#include <pod_dispatcher/pod_dispatcher.hpp>
+#include <pod_dispatcher/testing/faulty_store.hpp>
+#include <pod_dispatcher/testing/seeding.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <string_view>
+#include <vector>
+
+using namespace pod_dispatcher;
+using namespace pod_dispatcher::testing;
+
+namespace {
+
+using Calls = std::vector<std::string_view>;
+
+/// A unit of work's calls, bracketed as FaultyStore logs them.
+Calls unit(Calls calls)
+{
+    calls.insert(calls.begin(), "atomically");
+    calls.emplace_back("commit");
+    return calls;
+}
+
+/// The same store, saying that it cannot roll back a unit of work.
+struct WithoutRollback : FaultyStore<MemoryStore> {
+    using FaultyStore<MemoryStore>::FaultyStore;
+    static bool rolls_back() { return false; }
+};
+
+} // namespace
+
+TEST_CASE("the store calls of each operation", "[store]")
+{
+    MemoryStore memory;
+    seed(memory, enabled_project());
+
+    SECTION("on a store that rolls back")
+    {
+        FaultyStore<MemoryStore> store{memory};
+        SECTION("allocate, a task's first: no read, the caller's copy is checked by the task's write")
+        {
+            Task task = allocatable_task("t1");
+            Pod pod = intent_pod("p1");
+            seed(memory, task);
+            store.fail_at(0);
+            REQUIRE(allocate(store, task, pod));
+            REQUIRE(store.log() == unit({"insert_pod", "insert_dispatcher", "update_task", "insert_events"}));
+        }
+        SECTION("allocate, again after an earlier attempt: reads the group's dispatcher")
+        {
+            Task task = allocatable_task("t1");
+            task.container_allocation_attempts = 1;
+            Pod pod = intent_pod("p1");
+            seed(memory, task);
+            seed(memory, new_pod_dispatcher("t1", {}, {"p0", "p2"}));
+            store.fail_at(0);
+            REQUIRE(allocate(store, task, pod));
+            REQUIRE(store.log() == unit({"find_dispatcher", "update_dispatcher", "update_task", "insert_events"}));
+        }
+        SECTION("allocate, a task group's: reads the group's dispatcher and its last task's order")
+        {
+            seed(memory, dispatchable_task("a"));
+            Task task = group_task("b", "g", 2, 0);
+            Pod pod = intent_pod("p1");
+            seed(memory, task);
+            seed(memory, new_pod_dispatcher(get_group_id(task), {"a"}, {"p0", "p2"}));
+            store.fail_at(0);
+            REQUIRE(allocate(store, task, pod));
+            REQUIRE(store.log() ==
+                    unit({"find_dispatcher", "find_task", "update_dispatcher", "update_task", "insert_events"}));
+        }
+        SECTION("dispatch_next_task: the pod is claimed, not read")
+        {
+            seed(memory, dispatchable_task("t1"));
+            seed(memory, running_pod("p1"));
+            seed(memory, new_pod_dispatcher("group", {"t1"}, {"p1"}));
+            store.fail_at(0);
+            REQUIRE(dispatch_next_task(store, "p1").value());
+            REQUIRE(store.log() == unit({"find_dispatcher", "find_task", "find_project_ref", "update_pod",
+                                         "update_task", "update_dispatcher", "insert_events"}));
+        }
+        SECTION("dispatch_next_task past a skipped task: still one write of the dispatcher")
+        {
+            seed(memory, dispatchable_task("t1"));
+            seed(memory, running_pod("p1"));
+            seed(memory, new_pod_dispatcher("group", {"gone", "t1"}, {"p1"}));
+            store.fail_at(0);
+            REQUIRE(dispatch_next_task(store, "p1").value());
+            REQUIRE(store.log() == unit({"find_dispatcher", "find_task", "find_task", "find_project_ref",
+                                         "update_pod", "update_task", "update_dispatcher", "insert_events"}));
+        }
+        SECTION("assign_next_task: the same, on the caller's copy of the dispatcher")
+        {
+            seed(memory, dispatchable_task("t1"));
+            Pod pod = running_pod("p1");
+            seed(memory, pod);
+            PodDispatcher d = seeded_dispatcher(memory, {"t1"}, {"p1"});
+            store.fail_at(0);
+            REQUIRE(d.assign_next_task(store, pod).value());
+            REQUIRE(store.log() == unit({"find_task", "find_project_ref", "update_pod", "update_task",
+                                         "update_dispatcher", "insert_events"}));
+        }
+        SECTION("finish_task: reads the pod and its task, writes both")
+        {
+            seed(memory, dispatchable_task("t1"));
+            seed(memory, running_pod("p1"));
+            seed(memory, new_pod_dispatcher("group", {"t1"}, {"p1"}));
+            REQUIRE(dispatch_next_task(memory, "p1").value());
+            store.fail_at(0);
+            REQUIRE(finish_task(store, "p1", TaskStatus::succeeded));
+            REQUIRE(store.log() == unit({"find_pod", "find_task", "update_task", "update_pod", "insert_events"}));
+        }
+    }
+    SECTION("on a store that cannot roll back: reads before the first write what a failure would leave behind")
+    {
+        WithoutRollback store{memory};
+        SECTION("allocate reads the task, the group's dispatcher and whether another holds the pod")
+        {
+            Task task = allocatable_task("t1");
+            Pod pod = intent_pod("p1");
+            seed(memory, task);
+            store.fail_at(0);
+            REQUIRE(allocate(store, task, pod));
+            REQUIRE(store.log() == unit({"find_task", "find_dispatcher", "find_dispatcher", "insert_pod",
+                                         "insert_dispatcher", "update_task", "insert_events"}));
+        }
+        SECTION("assign_next_task checks the stored queue against the caller's copy")
+        {
+            seed(memory, dispatchable_task("t1"));
+            Pod pod = running_pod("p1");
+            seed(memory, pod);
+            PodDispatcher d = seeded_dispatcher(memory, {"t1"}, {"p1"});
+            store.fail_at(0);
+            REQUIRE(d.assign_next_task(store, pod).value());
+            REQUIRE(store.log() == unit({"find_task", "find_project_ref", "find_dispatcher", "update_pod",
+                                         "update_task", "update_dispatcher", "insert_events"}));
+        }
+    }
+}
