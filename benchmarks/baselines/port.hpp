@@ -59,7 +59,7 @@ public:
                 return dispatch(*d, *task, *pod, at);
             }
             if (task && task->container_allocated) {
-                write(tasks_, detail::deallocated(*task));
+                write(tasks_, changed(*task, detail::release()));
                 record(detail::task_event(*task, EventType::container_deallocated, at));
             }
             dequeue(*d, at);
@@ -78,13 +78,18 @@ public:
         const auto group = dispatcher_of_group_.find(get_group_id(*stored));
         PodDispatcher d = group == dispatcher_of_group_.end() ? new_pod_dispatcher(get_group_id(*stored), {}, {})
                                                               : *read<PodDispatcher>(dispatchers_, group->second);
-        d = detail::with_allocation(std::move(d), task.id, pod.id);
+        if (!detail::contains(d.task_ids, task.id)) {
+            d.task_ids.push_back(task.id);
+        }
+        if (!detail::contains(d.pod_ids, pod.id) && takes_another_pod(d.pod_ids.size(), d.task_ids.size(), *stored)) {
+            d.pod_ids.push_back(pod.id);
+        }
         detail::advance(d, at);
         write_dispatcher(d);
         if (detail::contains(d.pod_ids, pod.id)) {
             write(pods_, pod);
         }
-        task = detail::allocated(*stored, at);
+        task = changed(*stored, detail::allocation(*stored, at));
         write(tasks_, task);
         record(detail::task_event(task, EventType::container_allocated, at));
         return boost::outcome_v2::success();
@@ -117,6 +122,14 @@ public:
     }
 
 private:
+    /// doc with change applied, through the library's own field-level write.
+    template <class D>
+    static D changed(D doc, const detail::Change<D>& change)
+    {
+        apply_changes(doc, change.under(doc, {}));
+        return doc;
+    }
+
     using Collection = std::map<std::string, boost::json::value, std::less<>>;
 
     template <class T>
@@ -177,14 +190,14 @@ private:
 
     Task dispatch(PodDispatcher& d, const Task& task, const Pod& pod, Timestamp at)
     {
-        const Task task_after = detail::dispatched(task, pod, at);
-        const Pod pod_after = detail::running(pod, task_after);
+        const Task task_after = changed(task, detail::dispatch_to(pod, at));
+        const Pod pod_after = changed(pod, detail::start(task_after, status_after_dispatch(task, pod.status)));
         write(tasks_, task_after);
         write(pods_, pod_after);
         dequeue(d, at);
-        record(detail::task_event(task_after, EventType::task_dispatched, at, {{"pod_id", pod.id}}));
-        record(detail::pod_assigned_event(pod_after, task_after, at));
-        record(detail::pod_status_event(pod_after, pod.status, at));
+        record(detail::dispatched_event(task_after, at));
+        record(detail::assigned_event(pod_after, task_after, at));
+        record(detail::status_changed_event(pod_after, pod.status, at));
         return task_after;
     }
 
@@ -195,10 +208,10 @@ private:
             if (!task || !task->container_allocated) {
                 continue;
             }
-            Task after = detail::deallocated(*task);
-            if (allocation_exhausted(*task)) {
-                after = detail::failed_by_system(std::move(after));
-                record(detail::task_event(after, EventType::task_system_failed, at));
+            const bool exhausted = allocation_exhausted(*task);
+            const Task after = changed(*task, exhausted ? detail::system_failure() : detail::release());
+            if (exhausted) {
+                record(detail::system_failed_event(after, at));
             }
             write(tasks_, after);
             record(detail::task_event(after, EventType::container_deallocated, at));

@@ -5,7 +5,7 @@
 // their indexes. Task and pod ids stay within std::string's small buffer; dispatcher ids
 // are 24 hex characters, like generated ones.
 
-#include "sample_documents.hpp"
+#include <pod_dispatcher/testing/samples.hpp>
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
 
@@ -42,7 +42,7 @@ inline std::string dispatcher_id(std::size_t dispatcher)
     return id;
 }
 
-using namespace samples;
+using namespace pod_dispatcher::testing;
 
 /// Dispatcher number `index` of a store of this shape, as seeded.
 inline PodDispatcher dispatcher_doc(std::size_t index, const Shape& shape)

@@ -16,7 +16,9 @@
 #include <pod_dispatcher/update.hpp>
 
 #include <boost/container/small_vector.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -109,7 +111,7 @@ public:
     {
         return run([&](detail::UnitOfWork& unit) -> Result<void> {
             for (const Event& e : events) {
-                BOOST_OUTCOME_TRY(auto stripe, open(unit, e.resource_id));
+                BOOST_OUTCOME_TRY(auto stripe, open(unit, detail::HashedKey{e.resource_id}));
                 stripe->events.push_back(e);
                 unit.on_rollback([log = &stripe->events] { log->pop_back(); });
             }
@@ -140,13 +142,57 @@ public:
     {
         return run([&](detail::UnitOfWork& unit) -> Result<std::vector<Event>> {
                    std::vector<Event> found;
-                   BOOST_OUTCOME_TRY(auto stripe, open(unit, resource_id, Intent::read));
-                   for (const Event& e : stripe->events) {
+                   BOOST_OUTCOME_TRY(auto stripe, open(unit, detail::HashedKey{resource_id}, Intent::read));
+                   stripe->events.for_each([&](const Event& e) {
                        if (e.resource_id == resource_id) {
                            found.push_back(e);
                        }
-                   }
+                   });
                    return found;
+               })
+            .value();
+    }
+
+    // ---- For a process that runs for weeks: memory that tracks the live work.
+
+    /// Takes every event recorded so far out of the store, each task's and pod's in the
+    /// order they were appended. A process that keeps events elsewhere drains them now and
+    /// then, so that they do not pile up here.
+    std::vector<Event> drain_events()
+    {
+        return run([&](detail::UnitOfWork& unit) -> Result<std::vector<Event>> {
+                   BOOST_OUTCOME_TRY(lock_all(unit, Intent::update));
+                   std::vector<Event> drained;
+                   for (detail::Stripe& stripe : stripes_.all()) {
+                       stripe.events.drain_into(drained);
+                   }
+                   return drained;
+               })
+            .value();
+    }
+
+    /// What forget_finished dropped.
+    struct Forgotten {
+        std::size_t dispatchers = 0;
+        std::size_t pods = 0;
+        std::size_t tasks = 0;
+
+        bool operator==(const Forgotten&) const = default;
+    };
+
+    /// Drops what no live work needs any more: dispatchers with neither pods nor queued
+    /// tasks, terminated pods that no dispatcher holds, and finished tasks (succeeded or
+    /// failed) that no queue holds and no stored pod runs or ran last (a single-host group
+    /// reads its pod's last task).
+    Forgotten forget_finished()
+    {
+        return run([&](detail::UnitOfWork& unit) -> Result<Forgotten> {
+                   BOOST_OUTCOME_TRY(lock_all(unit, Intent::update));
+                   Forgotten dropped;
+                   dropped.dispatchers = forget_idle_dispatchers();
+                   dropped.pods = forget_terminated_pods();
+                   dropped.tasks = forget_finished_tasks();
+                   return dropped;
                })
             .value();
     }
@@ -164,7 +210,7 @@ public:
                 append_values(stripe.tasks, contents.tasks);
                 append_values(stripe.pods, contents.pods);
                 append_values(stripe.project_refs, contents.project_refs);
-                contents.events.insert(contents.events.end(), stripe.events.begin(), stripe.events.end());
+                stripe.events.for_each([&](const Event& e) { contents.events.push_back(e); });
             }
             sort_contents(contents);
             return contents;
@@ -173,6 +219,27 @@ public:
 
 private:
     using Found = boost::container::small_vector<detail::StoredDispatcher*, 1>;
+
+    /// An undo action that keeps only the fields a write changes, moved aside, not the
+    /// whole document.
+    template <class V>
+    class FieldsRestore {
+    public:
+        FieldsRestore(V& stored, FieldSet<V> fields) : stored_(stored), fields_(fields)
+        {
+            fields_.for_each([&](const auto& f) { old_.*f.member = std::move(stored_.*f.member); });
+        }
+
+        void operator()()
+        {
+            fields_.for_each([&](const auto& f) { stored_.*f.member = std::move(old_.*f.member); });
+        }
+
+    private:
+        V& stored_;
+        FieldSet<V> fields_;
+        V old_{};
+    };
 
     /// What a unit will do with a stripe: only read it (sharing the lock with other
     /// readers), or possibly update it.
@@ -197,9 +264,69 @@ private:
     }
 
     /// The stripe key hashes to, locked for the rest of the unit.
-    Result<detail::Stripe*> open(detail::UnitOfWork& unit, std::string_view key, Intent intent = Intent::update)
+    Result<detail::Stripe*> open(detail::UnitOfWork& unit, const detail::HashedKey& key, Intent intent = Intent::update)
     {
         return open_at(unit, detail::Stripes::index_of(key), intent);
+    }
+
+    /// Locks every stripe for the rest of the unit.
+    Result<void> lock_all(detail::UnitOfWork& unit, Intent intent)
+    {
+        for (detail::Stripe& stripe : stripes_.all()) {
+            BOOST_OUTCOME_TRY(take(unit, stripe.lock, intent));
+        }
+        return boost::outcome_v2::success();
+    }
+
+    /// Erases the entries of every stripe's map that drop says to; how many it erased.
+    template <class V, class Drop>
+    std::size_t erase_where(detail::StringMap<V> detail::Stripe::*collection, Drop drop)
+    {
+        std::size_t erased = 0;
+        for (detail::Stripe& stripe : stripes_.all()) {
+            erased += boost::unordered::erase_if(stripe.*collection, [&](const auto& entry) { return drop(entry.second); });
+        }
+        return erased;
+    }
+
+    // The forget_* members run with every stripe locked.
+
+    std::size_t forget_idle_dispatchers()
+    {
+        return erase_where(&detail::Stripe::dispatchers, [&](const detail::StoredDispatcher& d) {
+            const bool idle = d.doc.pod_ids.empty() && d.queue_length() == 0;
+            if (idle) {
+                stripes_[detail::Stripes::index_of(detail::HashedKey{d.doc.group_id})].groups.erase(
+                    detail::HashedKey{d.doc.group_id});
+            }
+            return idle;
+        });
+    }
+
+    std::size_t forget_terminated_pods()
+    {
+        return erase_where(&detail::Stripe::pods, [&](const Pod& pod) {
+            const detail::HashedKey key{pod.id};
+            return pod.status == PodStatus::terminated && !stripes_[detail::Stripes::index_of(key)].pod_owners.contains(key);
+        });
+    }
+
+    std::size_t forget_finished_tasks()
+    {
+        boost::unordered_flat_set<std::string_view> needed;
+        for (detail::Stripe& stripe : stripes_.all()) {
+            for (const auto& [id, pod] : stripe.pods) {
+                needed.insert(pod.running_task_id);
+                needed.insert(pod.last_task_id);
+            }
+            for (const auto& [id, d] : stripe.dispatchers) {
+                needed.insert(d.doc.task_ids.begin() + static_cast<std::ptrdiff_t>(d.head), d.doc.task_ids.end());
+            }
+        }
+        return erase_where(&detail::Stripe::tasks, [&](const Task& task) {
+            const bool finished = task.status == TaskStatus::succeeded || task.status == TaskStatus::failed;
+            return finished && !needed.contains(task.id);
+        });
     }
 
     template <class V>
@@ -217,9 +344,10 @@ private:
     Result<std::optional<V>> find_in(Collection<V> collection, std::string_view id, Intent intent)
     {
         return run([&](detail::UnitOfWork& unit) -> Result<std::optional<V>> {
-            BOOST_OUTCOME_TRY(auto stripe, open(unit, id, intent));
+            const detail::HashedKey key{id};
+            BOOST_OUTCOME_TRY(auto stripe, open(unit, key, intent));
             const auto& map = stripe->*collection;
-            const auto it = map.find(id);
+            const auto it = map.find(key);
             if (it == map.end()) {
                 return std::nullopt;
             }
@@ -235,7 +363,7 @@ private:
             return Errc::invalid_argument;
         }
         return run([&](detail::UnitOfWork& unit) -> Result<void> {
-            BOOST_OUTCOME_TRY(auto stripe, open(unit, value.id));
+            BOOST_OUTCOME_TRY(auto stripe, open(unit, detail::HashedKey{value.id}));
             auto& map = stripe->*collection;
             const auto [it, inserted] = map.try_emplace(value.id, value);
             if (!inserted) {
@@ -250,19 +378,15 @@ private:
     Result<std::optional<V>> update_in(Collection<V> collection, const FieldUpdate<V>& u)
     {
         return run([&](detail::UnitOfWork& unit) -> Result<std::optional<V>> {
-            BOOST_OUTCOME_TRY(auto stripe, open(unit, u.id));
+            const detail::HashedKey key{u.id};
+            BOOST_OUTCOME_TRY(auto stripe, open(unit, key));
             auto& map = stripe->*collection;
-            const auto it = map.find(u.id);
+            const auto it = map.find(key);
             if (it == map.end() || !guard_holds(it->second, u)) {
                 return std::nullopt;
             }
             V& stored = it->second;
-            // Only the changed fields are kept for the undo, not the whole document.
-            V old;
-            u.changes.for_each([&](const auto& f) { old.*f.member = std::move(stored.*f.member); });
-            unit.on_rollback([&stored, old = std::move(old), changes = u.changes]() mutable {
-                changes.for_each([&](const auto& f) { stored.*f.member = std::move(old.*f.member); });
-            });
+            unit.on_rollback_emplace<FieldsRestore<V>>(stored, u.changes);
             apply_changes(stored, u);
             return Result<std::optional<V>>{boost::outcome_v2::in_place_type<std::optional<V>>, stored};
         });
@@ -272,8 +396,9 @@ private:
     Result<detail::StoredDispatcher*> through(detail::UnitOfWork& unit, detail::StringMap<detail::StoredDispatcher*> detail::Stripe::*index,
                                               std::string_view key)
     {
-        BOOST_OUTCOME_TRY(auto stripe, open(unit, key));
-        const auto it = (stripe->*index).find(key);
+        const detail::HashedKey hashed{key};
+        BOOST_OUTCOME_TRY(auto stripe, open(unit, hashed));
+        const auto it = (stripe->*index).find(hashed);
         if (it == (stripe->*index).end()) {
             return nullptr;
         }
@@ -283,8 +408,9 @@ private:
 
     Result<detail::StoredDispatcher*> by_id(detail::UnitOfWork& unit, std::string_view id)
     {
-        BOOST_OUTCOME_TRY(auto stripe, open(unit, id));
-        const auto it = stripe->dispatchers.find(id);
+        const detail::HashedKey key{id};
+        BOOST_OUTCOME_TRY(auto stripe, open(unit, key));
+        const auto it = stripe->dispatchers.find(key);
         return it == stripe->dispatchers.end() ? nullptr : &it->second;
     }
 
@@ -301,7 +427,7 @@ private:
             } else {
                 BOOST_OUTCOME_TRY(d, through(unit, &detail::Stripe::pod_owners, *q.pod_id));
             }
-            if (d != nullptr && matches(q, d->doc)) {
+            if (d != nullptr && matches_found(q, d->doc)) {
                 found.push_back(d);
             }
             return found;
@@ -317,14 +443,25 @@ private:
         return found;
     }
 
+    /// matches(q, d) for a d found through q's most selective key, which it need not check
+    /// again: in particular not a pod against all of d's pods.
+    static bool matches_found(const Query& q, const PodDispatcher& d)
+    {
+        const bool by_index = !q.id && !q.group_id; // found through the pod's owner entry
+        return (!q.id || *q.id == d.id) && (!q.group_id || !q.id || *q.group_id == d.group_id) &&
+               (!q.pod_id || by_index || std::ranges::find(d.pod_ids, *q.pod_id) != d.pod_ids.end()) &&
+               (!q.modification_count || *q.modification_count == d.modification_count);
+    }
+
     /// Locks the owner entries of pods; Errc::duplicate_key when a dispatcher other than
     /// owner holds one of them.
     Result<void> check_pods_free(detail::UnitOfWork& unit, const detail::StoredDispatcher* owner,
                                  const std::vector<std::string>& pods)
     {
         for (const std::string& pod : pods) {
-            BOOST_OUTCOME_TRY(auto stripe, open(unit, pod));
-            const auto it = stripe->pod_owners.find(pod);
+            const detail::HashedKey key{pod};
+            BOOST_OUTCOME_TRY(auto stripe, open(unit, key));
+            const auto it = stripe->pod_owners.find(key);
             if (it != stripe->pod_owners.end() && it->second != owner) {
                 return Errc::duplicate_key;
             }
@@ -336,7 +473,7 @@ private:
     void index_pods(detail::UnitOfWork& unit, detail::StoredDispatcher& d, const std::vector<std::string>& pods)
     {
         for (const std::string& pod : pods) {
-            auto& owners = stripes_[detail::Stripes::index_of(pod)].pod_owners;
+            auto& owners = stripes_[detail::Stripes::index_of(detail::HashedKey{pod})].pod_owners;
             if (owners.try_emplace(pod, &d).second) {
                 unit.on_rollback([&owners, pod = std::string_view(pod)] { owners.erase(owners.find(pod)); });
             }
@@ -347,8 +484,9 @@ private:
     void unindex_pods(detail::UnitOfWork& unit, detail::StoredDispatcher& d, const std::vector<std::string>& pods)
     {
         for (const std::string& pod : pods) {
-            auto& owners = stripes_[detail::Stripes::index_of(pod)].pod_owners;
-            if (const auto it = owners.find(pod); it != owners.end()) {
+            const detail::HashedKey key{pod};
+            auto& owners = stripes_[detail::Stripes::index_of(key)].pod_owners;
+            if (const auto it = owners.find(key); it != owners.end()) {
                 owners.erase(it);
                 unit.on_rollback([&owners, &d, pod = std::string(pod)] { owners.try_emplace(pod, &d); });
             }
@@ -360,9 +498,9 @@ private:
         if (doc.id.empty() || doc.group_id.empty()) {
             return Errc::invalid_argument;
         }
-        const std::size_t index = detail::Stripes::index_of(doc.id);
+        const std::size_t index = detail::Stripes::index_of(detail::HashedKey{doc.id});
         BOOST_OUTCOME_TRY(auto home, open_at(unit, index));
-        BOOST_OUTCOME_TRY(auto group_stripe, open(unit, doc.group_id));
+        BOOST_OUTCOME_TRY(auto group_stripe, open(unit, detail::HashedKey{doc.group_id}));
         BOOST_OUTCOME_TRY(check_pods_free(unit, nullptr, doc.pod_ids));
         if (home->dispatchers.contains(doc.id) || group_stripe->groups.contains(doc.group_id)) {
             return Errc::duplicate_key;

@@ -6,6 +6,7 @@
 
 #include <catch2/catch_test_macros.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <span>
 #include <string>
@@ -99,5 +100,62 @@ TEST_CASE("MemoryStore", "[memory_store]")
         });
         REQUIRE(rolled_back.error() == Errc::conflict);
         REQUIRE(stored_dispatcher(store, d.id) == after);
+    }
+    SECTION("drain_events takes every event out, each resource's in order")
+    {
+        const std::vector<Event> events{{"t1", EventType::container_allocated, {}, AllocationData{0}},
+                                        {"p1", EventType::pod_assigned_task, {}, AssignmentData{"t1", 0}},
+                                        {"t1", EventType::task_dispatched, {}, DispatchData{"p1", 0}}};
+        REQUIRE(store.insert_events(events));
+        std::vector<Event> drained = store.drain_events();
+        std::ranges::stable_sort(drained, {}, &Event::resource_id);
+        REQUIRE(drained == std::vector<Event>{events[1], events[0], events[2]});
+        REQUIRE(store.snapshot().value().events.empty());
+        REQUIRE(store.drain_events().empty());
+    }
+    SECTION("forget_finished drops what no live work needs, and keeps the rest")
+    {
+        seed(store, enabled_project());
+        // A finished single-task group: its dispatcher emptied, its pod terminated and removed.
+        Task done = allocatable_task("done");
+        Pod done_pod = intent_pod("done-pod");
+        seed(store, done);
+        const PodDispatcher allocated_group = allocate(store, done, done_pod).value();
+        set_pod_status(store, "done-pod", PodStatus::running);
+        REQUIRE(dispatch_next_task(store, "done-pod").value());
+        REQUIRE(finish_task(store, "done-pod", TaskStatus::succeeded));
+        set_pod_status(store, "done-pod", PodStatus::terminated);
+        PodDispatcher finished_group = stored_dispatcher(store, allocated_group.id);
+        REQUIRE(finished_group.remove_pod(store, "done-pod"));
+        // Live work: a queued task, a running one, and a pod whose last task failed.
+        seed(store, dispatchable_task("queued"));
+        seed(store, running_pod("waiting-pod"));
+        seed(store, new_pod_dispatcher("live", {"queued"}, {"waiting-pod"}));
+        Task failed = dispatchable_task("failed-last");
+        failed.status = TaskStatus::failed;
+        seed(store, failed);
+        Pod remembers = running_pod("remembers");
+        remembers.last_task_id = "failed-last";
+        seed(store, remembers);
+        Pod terminated_but_held = running_pod("held");
+        terminated_but_held.status = PodStatus::terminated;
+        seed(store, terminated_but_held);
+        seed(store, new_pod_dispatcher("holder", {}, {"held"}));
+
+        REQUIRE(store.forget_finished() == MemoryStore::Forgotten{1, 1, 1});
+        const StoreContents left = store.snapshot().value();
+        REQUIRE(left.dispatchers.size() == 2);
+        REQUIRE(store.find_task("done").value() == std::nullopt);
+        REQUIRE(store.find_pod("done-pod").value() == std::nullopt);
+        REQUIRE(find_one_by_group_id(store, "done").value() == std::nullopt);
+        REQUIRE(store.find_task("queued").value());
+        REQUIRE(store.find_task("failed-last").value());
+        REQUIRE(store.find_pod("held").value());
+        REQUIRE(store.forget_finished() == MemoryStore::Forgotten{});
+        // A new allocation of a forgotten group starts afresh.
+        Task again = allocatable_task("done");
+        seed(store, again);
+        Pod again_pod = intent_pod("again-pod");
+        REQUIRE(allocate(store, again, again_pod));
     }
 }

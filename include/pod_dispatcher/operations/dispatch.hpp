@@ -25,7 +25,9 @@ namespace pod_dispatcher {
 /// How dispatch_next_task retries and reads.
 struct DispatchOptions {
     int max_attempts = 16;         ///< Tries before a conflict is returned to the caller.
-    std::size_t queue_window = 16; ///< Queue ids read at a time; a dispatch seldom needs more.
+    /// The most queue ids read at a time: a dispatch reads the head, then as many more
+    /// as this when it has to skip tasks.
+    std::size_t queue_window = 16;
     std::function<void(const std::error_code&)> on_retry{}; ///< Called with each conflict retried.
 };
 
@@ -43,19 +45,23 @@ template <Store S>
 Result<std::optional<Task>> try_dispatch(S& store, std::string_view pod_id, std::size_t window)
 {
     const Timestamp at = now();
-    std::optional<Task> task;
-    BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
-        BOOST_OUTCOME_TRY(auto head, store.find_dispatcher(by_pod_id(std::string(pod_id)), queue_head(window)));
+    // The task is written straight into the result: a Task is costly to move.
+    Result<std::optional<Task>> task{std::nullopt};
+    auto done = store.atomically([&]() -> Result<void> {
+        // The head alone first: it is mostly the task the pod takes.
+        BOOST_OUTCOME_TRY(auto head, store.find_dispatcher(by_pod_id(std::string(pod_id)), queue_head(1)));
         if (!head) {
             return no_dispatcher_for(store, pod_id);
         }
         const Query version = version_of(std::move(*head));
-        StoredQueue<S> queue{store, version, std::move(head->task_ids), window};
+        StoredQueue<S> queue{store, version, std::move(head->task_ids), 1, window};
         QueueWalk<S> walk{store, version, pod_id, PodChecks{Errc::pod_busy, true}, at};
-        BOOST_OUTCOME_TRY(auto assignment, walk.run(queue));
-        task = std::move(assignment.task);
+        BOOST_OUTCOME_TRY(walk.run(queue, task.value()));
         return boost::outcome_v2::success();
-    }));
+    });
+    if (!done) {
+        task = done.error();
+    }
     return task;
 }
 
@@ -67,14 +73,19 @@ Result<std::optional<Task>> assign_next_task(S& store, PodDispatcher& d, Pod& po
         return Errc::pod_busy;
     }
     const Timestamp at = now();
+    Result<std::optional<Task>> task{std::nullopt};
     Assignment assignment;
-    BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
+    auto done = store.atomically([&]() -> Result<void> {
         const Query version = version_of(d);
         CopiedQueue<S> queue{store, version, d.task_ids};
         QueueWalk<S> walk{store, version, pod.id, PodChecks{Errc::precondition_failed, false}, at};
-        BOOST_OUTCOME_TRY(assignment, walk.run(queue));
+        BOOST_OUTCOME_TRY(assignment, walk.run(queue, task.value()));
         return boost::outcome_v2::success();
-    }));
+    });
+    if (!done) {
+        task = done.error();
+        return task;
+    }
     // The caller's copy follows the store: the same ids off its front, the same count.
     if (assignment.dequeued > 0) {
         d.task_ids.erase(d.task_ids.begin(), d.task_ids.begin() + static_cast<std::ptrdiff_t>(assignment.dequeued));
@@ -83,7 +94,7 @@ Result<std::optional<Task>> assign_next_task(S& store, PodDispatcher& d, Pod& po
     if (assignment.pod) {
         pod = std::move(*assignment.pod);
     }
-    return std::move(assignment.task);
+    return task;
 }
 
 } // namespace detail
@@ -98,15 +109,14 @@ template <Store S>
 Result<std::optional<Task>> dispatch_next_task(S& store, std::string_view pod_id, const DispatchOptions& options = {})
 {
     BOOST_OUTCOME_TRY(detail::check(!pod_id.empty() && options.queue_window > 0));
-    for (int attempt = 1;; ++attempt) {
-        auto result = detail::try_dispatch(store, pod_id, options.queue_window);
-        if (result || result.error() != Errc::conflict || attempt >= options.max_attempts) {
-            return result;
-        }
+    auto result = detail::try_dispatch(store, pod_id, options.queue_window);
+    for (int attempt = 1; !result && result.error() == Errc::conflict && attempt < options.max_attempts; ++attempt) {
         if (options.on_retry) {
             options.on_retry(result.error());
         }
+        result = detail::try_dispatch(store, pod_id, options.queue_window);
     }
+    return result;
 }
 
 /// Reads the queue from the caller's copy, which must be current (Errc::conflict when it

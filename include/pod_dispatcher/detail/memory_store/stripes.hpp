@@ -10,25 +10,94 @@
 #include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/events.hpp>
 
+#include <boost/container_hash/hash.hpp>
 #include <boost/unordered/unordered_node_map.hpp>
 
 #include <array>
+#include <algorithm>
+#include <iterator>
 #include <cstddef>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace pod_dispatcher::detail {
 
+/// A key with its hash, computed once: a store call hashes its key for the stripe and
+/// again for the map, and the hash is most of the cost of a lookup.
+class HashedKey {
+public:
+    explicit HashedKey(std::string_view key) noexcept : key_(key), hash_(boost::hash<std::string_view>{}(key)) {}
+
+    std::string_view key() const noexcept { return key_; }
+    std::size_t hash() const noexcept { return hash_; }
+
+private:
+    std::string_view key_;
+    std::size_t hash_;
+};
+
 struct StringHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept { return boost::hash<std::string_view>{}(s); }
+    std::size_t operator()(const HashedKey& k) const noexcept { return k.hash(); }
+};
+
+struct StringEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+    bool operator()(const HashedKey& a, std::string_view b) const noexcept { return a.key() == b; }
+    bool operator()(std::string_view a, const HashedKey& b) const noexcept { return a == b.key(); }
 };
 
 /// Node-based, so that indexes may point into it.
 template <class V>
-using StringMap = boost::unordered_node_map<std::string, V, StringHash, std::equal_to<>>;
+using StringMap = boost::unordered_node_map<std::string, V, StringHash, StringEqual>;
+
+/// Events in the order they were appended, in chunks, so that an append never moves the
+/// events already stored.
+class EventLog {
+public:
+    void push_back(const Event& e)
+    {
+        if (chunks_.empty() || chunks_.back().size() == chunk_size) {
+            chunks_.emplace_back().reserve(chunk_size);
+        }
+        chunks_.back().push_back(e);
+    }
+
+    /// Takes back the last append.
+    void pop_back()
+    {
+        chunks_.back().pop_back();
+        if (chunks_.back().empty()) {
+            chunks_.pop_back();
+        }
+    }
+
+    template <class F>
+    void for_each(F&& f) const
+    {
+        for (const auto& chunk : chunks_) {
+            for (const Event& e : chunk) {
+                f(e);
+            }
+        }
+    }
+
+    /// Moves every event out, oldest first, and empties the log.
+    void drain_into(std::vector<Event>& out)
+    {
+        for (auto& chunk : chunks_) {
+            std::move(chunk.begin(), chunk.end(), std::back_inserter(out));
+        }
+        chunks_.clear();
+    }
+
+private:
+    static constexpr std::size_t chunk_size = 64;
+    std::vector<std::vector<Event>> chunks_;
+};
 
 /// The documents of every kind whose keys hash to one stripe, and their lock. A cache
 /// line of its own, so that threads on neighbouring stripes do not slow each other.
@@ -40,14 +109,14 @@ struct alignas(64) Stripe {
     StringMap<Task> tasks;
     StringMap<Pod> pods;
     StringMap<ProjectRef> project_refs;
-    std::vector<Event> events; ///< Of the resources whose ids hash here, in the order appended.
+    EventLog events; ///< Of the resources whose ids hash here.
 };
 
 class Stripes {
 public:
     static constexpr std::size_t count = 64;
 
-    static std::size_t index_of(std::string_view key) noexcept { return StringHash{}(key) % count; }
+    static std::size_t index_of(const HashedKey& key) noexcept { return key.hash() % count; }
 
     Stripe& operator[](std::size_t index) noexcept { return stripes_[index]; }
     std::array<Stripe, count>& all() noexcept { return stripes_; }

@@ -177,6 +177,13 @@ public:
         undo_.emplace<Restore<V>>(value);
     }
 
+    /// Registers the undo action Action{args...}, built in place in the unit's arena.
+    template <class Action, class... Args>
+    void on_rollback_emplace(Args&&... args)
+    {
+        undo_.emplace<Action>(std::forward<Args>(args)...);
+    }
+
     bool lost_race() const noexcept { return contended_ != nullptr; }
 
     void commit() noexcept

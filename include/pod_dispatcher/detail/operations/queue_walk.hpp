@@ -25,10 +25,9 @@
 
 namespace pod_dispatcher::detail {
 
-/// What a walk ended with: the dispatched task and the pod now running it (or neither),
-/// and how many ids it took off the queue.
+/// What a walk did besides dispatching a task: the pod now running it, if any, and how
+/// many ids it took off the queue.
 struct Assignment {
-    std::optional<Task> task;
     std::optional<Pod> pod;
     std::size_t dequeued = 0;
 };
@@ -122,9 +121,11 @@ private:
 template <Store S>
 class StoredQueue {
 public:
-    /// The queue of the dispatcher version names, whose first ids were read as head.
-    StoredQueue(S& store, const Query& version, std::vector<std::string> head, std::size_t window)
-        : store_(store), version_(version), ids_(std::move(head)), window_(window), exhausted_(ids_.size() < window)
+    /// The queue of the dispatcher version names, whose first ids were read as head, in a
+    /// read of at most head_read ids; more are read window ids at a time.
+    StoredQueue(S& store, const Query& version, std::vector<std::string> head, std::size_t head_read,
+                std::size_t window)
+        : store_(store), version_(version), ids_(std::move(head)), window_(window), exhausted_(ids_.size() < head_read)
     {
     }
 
@@ -182,56 +183,24 @@ public:
     {
     }
 
+    /// Reads queue from the front until a task the pod may run turns up, then writes what
+    /// it decided; puts the task dispatched, as stored after, in dispatched.
     template <class Queue>
-    Result<Assignment> run(Queue& queue)
-    {
-        BOOST_OUTCOME_TRY(decide(queue));
-        if (examined_ > 0 && !store_.rolls_back()) {
-            BOOST_OUTCOME_TRY(queue.verify(examined_));
-        }
-        if (candidate_) {
-            BOOST_OUTCOME_TRY(claim_pod());
-        } else if (checks_.check_when_idle) {
-            BOOST_OUTCOME_TRY(check_pod());
-        }
-        // The pod is claimed before anything else is written: a store that cannot roll back
-        // is left with a pod refused and nothing written, or, past this point, a pod that
-        // runs a task it may not get (never a task dispatched to a pod that does not run it).
-        for (const Release& r : releases_) {
-            BOOST_OUTCOME_TRY(write_release(r));
-        }
-        if (candidate_) {
-            BOOST_OUTCOME_TRY(dispatch());
-        }
-        if (examined_ > 0) {
-            BOOST_OUTCOME_TRY(dequeue(queue.front(examined_)));
-        }
-        if (candidate_) {
-            BOOST_OUTCOME_TRY(roll_up_display_task());
-        }
-        BOOST_OUTCOME_TRY(store_.insert_events(std::span<const Event>(events_.data(), events_.size())));
-        return Assignment{std::move(dispatched_), std::move(pod_), examined_};
-    }
-
-private:
-    struct Release {
-        Task task;
-        FieldSet<Task> guard; ///< The fields the decision to release it read.
-    };
-
-    // ---- Deciding: reads only.
-
-    template <class Queue>
-    Result<void> decide(Queue& queue)
+    Result<Assignment> run(Queue& queue, std::optional<Task>& dispatched)
     {
         bool first = true;
         for (std::size_t i = 0;; ++i) {
             BOOST_OUTCOME_TRY(const std::string* id, queue.at(i));
             if (id == nullptr) {
-                break;
+                return write(queue, nullptr, dispatched);
             }
             examined_ = i + 1;
-            BOOST_OUTCOME_TRY(auto task, store_.find_task(*id));
+            // The task is used where it was read: a Task is costly to move.
+            auto found = store_.find_task(*id);
+            if (!found) {
+                return found.error();
+            }
+            std::optional<Task>& task = found.value();
             if (!task) {
                 continue; // a task id with no stored task is dequeued and skipped
             }
@@ -244,13 +213,19 @@ private:
             }
             BOOST_OUTCOME_TRY(bool runnable, may_run(*task));
             if (runnable) {
-                candidate_ = std::move(*task);
-                break;
+                return write(queue, &*task, dispatched);
             }
             release_if_allocated(std::move(*task), dispatch_fields);
         }
-        return boost::outcome_v2::success();
     }
+
+private:
+    struct Release {
+        Task task;
+        FieldSet<Task> guard; ///< The fields the decision to release it read.
+    };
+
+    // ---- Deciding: reads only.
 
     Result<bool> may_run(const Task& task)
     {
@@ -280,18 +255,50 @@ private:
         }
     }
 
-    // ---- Writing, in the order run gives.
+    // ---- Writing what was decided: candidate to the pod (if any), the releases, the dequeue.
 
-    Result<void> claim_pod()
+    template <class Queue>
+    Result<Assignment> write(Queue& queue, const Task* candidate, std::optional<Task>& dispatched)
+    {
+        if (examined_ > 0 && !store_.rolls_back()) {
+            BOOST_OUTCOME_TRY(queue.verify(examined_));
+        }
+        std::optional<Pod> pod;
+        if (candidate != nullptr) {
+            BOOST_OUTCOME_TRY(pod, claim_pod(*candidate));
+        } else if (checks_.check_when_idle) {
+            BOOST_OUTCOME_TRY(check_pod());
+        }
+        // The pod is claimed before anything else is written: a store that cannot roll back
+        // is left with a pod refused and nothing written, or, past this point, a pod that
+        // runs a task it may not get (never a task dispatched to a pod that does not run it).
+        for (const Release& r : releases_) {
+            BOOST_OUTCOME_TRY(write_release(r));
+        }
+        if (candidate != nullptr) {
+            BOOST_OUTCOME_TRY(dispatch(*candidate, *pod, dispatched));
+        }
+        if (examined_ > 0) {
+            BOOST_OUTCOME_TRY(dequeue(queue.front(examined_)));
+        }
+        if (candidate != nullptr) {
+            BOOST_OUTCOME_TRY(roll_up_display_task(candidate->display_task_id));
+        }
+        BOOST_OUTCOME_TRY(store_.insert_events(std::span<const Event>(events_.data(), events_.size())));
+        return Assignment{std::move(pod), examined_};
+    }
+
+    /// The pod, as stored after it started task.
+    Result<Pod> claim_pod(const Task& task)
     {
         const Pod idle = idle_pod(std::string(pod_id_));
-        const Change<Pod> started = start(*candidate_, status_after_dispatch(*candidate_, PodStatus::running));
-        BOOST_OUTCOME_TRY(pod_, store_.update_pod(started.under(idle, idle_pod_fields)));
-        if (!pod_) {
+        const Change<Pod> started = start(task, status_after_dispatch(task, PodStatus::running));
+        BOOST_OUTCOME_TRY(auto pod, store_.update_pod(started.under(idle, idle_pod_fields)));
+        if (!pod) {
             BOOST_OUTCOME_TRY(check_pod());
             return Errc::conflict; // it could take a task after all: it changed meanwhile
         }
-        return boost::outcome_v2::success();
+        return std::move(*pod);
     }
 
     Result<void> check_pod()
@@ -313,16 +320,16 @@ private:
         return boost::outcome_v2::success();
     }
 
-    Result<void> dispatch()
+    Result<void> dispatch(const Task& task, const Pod& pod, std::optional<Task>& dispatched)
     {
-        BOOST_OUTCOME_TRY(dispatched_, store_.update_task(dispatch_to(*pod_, at_).under(*candidate_, dispatch_fields)));
-        if (!dispatched_) {
+        BOOST_OUTCOME_TRY(dispatched, store_.update_task(dispatch_to(pod, at_).under(task, dispatch_fields)));
+        if (!dispatched) {
             return Errc::conflict;
         }
-        events_.push_back(dispatched_event(*dispatched_, at_));
-        events_.push_back(assigned_event(*pod_, *dispatched_, at_));
-        if (pod_->status != PodStatus::running) {
-            events_.push_back(status_changed_event(*pod_, PodStatus::running, at_));
+        events_.push_back(dispatched_event(*dispatched, at_));
+        events_.push_back(assigned_event(pod, *dispatched, at_));
+        if (pod.status != PodStatus::running) {
+            events_.push_back(status_changed_event(pod, PodStatus::running, at_));
         }
         return boost::outcome_v2::success();
     }
@@ -336,9 +343,8 @@ private:
         return boost::outcome_v2::success();
     }
 
-    Result<void> roll_up_display_task()
+    Result<void> roll_up_display_task(const std::string& display_id)
     {
-        const std::string& display_id = candidate_->display_task_id;
         if (display_id.empty()) {
             return boost::outcome_v2::success();
         }
@@ -346,7 +352,8 @@ private:
         if (!display || display->status != TaskStatus::undispatched) {
             return boost::outcome_v2::success();
         }
-        BOOST_OUTCOME_TRY(auto after, store_.update_task(display_dispatch(at_).under(*display, FieldSet<Task>::of(&Task::status))));
+        const auto status = FieldSet<Task>::of(&Task::status);
+        BOOST_OUTCOME_TRY(auto after, store_.update_task(display_dispatch(at_).under(*display, status)));
         if (!after) {
             return Errc::conflict;
         }
@@ -360,10 +367,7 @@ private:
     Timestamp at_;
     std::size_t examined_ = 0;
     bool stopping_ = false;
-    std::optional<Task> candidate_;
     std::vector<Release> releases_;
-    std::optional<Pod> pod_;
-    std::optional<Task> dispatched_;
     // A dispatch records three events; room for them without the heap.
     boost::container::small_vector<Event, 3> events_;
 };
