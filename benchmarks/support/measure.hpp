@@ -12,6 +12,7 @@
 // - run(lane, item, tally): one operation;
 // - verify(tallies, problems): checks what the batch did (untimed).
 
+#include "support/allocations.hpp"
 #include "support/lanes.hpp"
 
 #include <algorithm>
@@ -34,6 +35,7 @@ using Clock = std::chrono::steady_clock;
 struct alignas(64) Tally {
     std::size_t ops = 0;                  ///< Operations that succeeded.
     std::size_t conflicts = 0;            ///< Errc::conflict seen, retried or returned.
+    std::size_t allocations = 0;          ///< Heap allocations made by the operations.
     std::vector<std::string> dispatched;  ///< Ids of the tasks handed out.
     std::vector<std::string> problems;    ///< Correctness failures.
 };
@@ -52,6 +54,7 @@ struct Measurement {
     std::size_t repeats = 0;
     std::size_t ops_per_repeat = 0;
     double median_ns = 0; ///< Wall time per operation, all threads together.
+    double allocations_per_op = 0; ///< Heap allocations per operation, over every repeat.
     double q1_ns = 0;
     double q3_ns = 0;
     double conflicts_per_success = 0;
@@ -86,9 +89,12 @@ std::chrono::nanoseconds run_lanes(Fixture& fixture, const std::vector<std::span
                                    std::vector<Tally>& tallies)
 {
     auto run_lane = [&](std::size_t lane, Clock::time_point& start, Clock::time_point& end) {
+        Tally& tally = tallies[lane];
         start = Clock::now();
         for (Item& item : lanes[lane]) {
-            fixture.run(lane, item, tallies[lane]);
+            const std::size_t before = allocations_on_this_thread();
+            fixture.run(lane, item, tally);
+            tally.allocations += allocations_on_this_thread() - before;
         }
         end = Clock::now();
     };
@@ -120,9 +126,10 @@ inline double quantile(std::vector<double> samples, double q)
 }
 
 inline Measurement summarize(const Point& point, const std::vector<double>& samples, std::size_t ops_per_repeat,
-                             std::size_t ops, std::size_t conflicts)
+                             std::size_t ops, std::size_t conflicts, std::size_t allocations)
 {
     Measurement m{point, samples.size(), ops_per_repeat};
+    m.allocations_per_op = ops == 0 ? 0 : static_cast<double>(allocations) / static_cast<double>(ops);
     m.median_ns = quantile(samples, 0.5);
     m.q1_ns = quantile(samples, 0.25);
     m.q3_ns = quantile(samples, 0.75);
@@ -135,6 +142,7 @@ struct Batch {
     double ns_per_op = 0;
     std::size_t ops = 0;
     std::size_t conflicts = 0;
+    std::size_t allocations = 0;
 };
 
 /// Runs and checks one batch of per_lane operations per lane, seeding a new fixture when
@@ -150,6 +158,9 @@ Batch run_batch(const Point& point, std::unique_ptr<Fixture>& fixture, Make& mak
         lanes = fixture->next_batch(per_lane);
     }
     std::vector<Tally> tallies(lanes.size());
+    for (Tally& tally : tallies) {
+        tally.dispatched.reserve(per_lane); // so that recording what was handed out allocates nothing
+    }
     const auto wall = run_lanes(*fixture, lanes, tallies);
     std::vector<std::string> found;
     fixture->verify(tallies, found);
@@ -158,6 +169,7 @@ Batch run_batch(const Point& point, std::unique_ptr<Fixture>& fixture, Make& mak
         found.insert(found.end(), tally.problems.begin(), tally.problems.end());
         batch.ops += tally.ops;
         batch.conflicts += tally.conflicts;
+        batch.allocations += tally.allocations;
     }
     for (const std::string& problem : found) {
         problems.push_back(point.operation + " (" + point.engine + ", " + name_of(point.layout, point.threads) +
@@ -195,14 +207,16 @@ Measurement measure(const Point& point, std::size_t per_lane, const RepeatPolicy
     std::vector<double> samples;
     std::size_t ops = 0;
     std::size_t conflicts = 0;
+    std::size_t allocations = 0;
     while (samples.size() < policy.max_repeats &&
            (samples.size() < policy.min_repeats || Clock::now() - began < policy.min_time)) {
         const Batch batch = run_batch(point, fixture, make, per_lane, problems);
         samples.push_back(batch.ns_per_op);
         ops += batch.ops;
         conflicts += batch.conflicts;
+        allocations += batch.allocations;
     }
-    Measurement m = summarize(point, samples, per_lane * point.threads, ops, conflicts);
+    Measurement m = summarize(point, samples, per_lane * point.threads, ops, conflicts, allocations);
     m.problems = problems.size() - problems_before;
     return m;
 }

@@ -4,6 +4,7 @@
 // Results as they come: a table on stdout, every library result as a ratio to the two
 // baselines measured at the same point, and all of it to a CSV file at the end.
 
+#include "support/long_run.hpp"
 #include "support/measure.hpp"
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pod_dispatcher::bench {
@@ -51,9 +53,9 @@ public:
     void section(std::string sweep, const std::string& title)
     {
         sweep_ = std::move(sweep);
-        std::printf("\n== %s\n%-20s %-12s %-14s %3s %9s %6s %4s %11s %6s %12s %7s %8s %8s\n", title.c_str(),
+        std::printf("\n== %s\n%-20s %-12s %-14s %3s %9s %6s %4s %11s %6s %12s %7s %7s %8s %8s\n", title.c_str(),
                     "operation", "engine", "layout", "thr", "dispatch.", "queue", "pods", "ns/op", "iqr%", "ops/s",
-                    "confl/s", "x floor", "x port");
+                    "confl/s", "allocs", "x floor", "x port");
     }
 
     void add(const Measurement& m)
@@ -73,6 +75,36 @@ public:
         rows_.push_back(row);
         std::printf("%-20s %-12s %9zu dispatchers: %8.0f bytes each%s\n", point.operation.c_str(),
                     point.engine.c_str(), point.shape.dispatchers, bytes, ratio_text(rows_.back()).c_str());
+    }
+
+    /// The heap in use early in a long run and at its end, and what draining cost.
+    void add_long_run(const std::string& engine, const LongRun& run)
+    {
+        const auto heap_row = [&](std::size_t dispatches, double bytes) {
+            return Row{sweep_, Measurement{Point{"long_run_heap_bytes", engine, 1, Layout::separate, Shape{dispatches, 1, 1}}},
+                       std::nullopt, std::nullopt, bytes};
+        };
+        rows_.push_back(heap_row(run.early_dispatches, run.early_bytes));
+        rows_.push_back(heap_row(run.dispatches, run.bytes));
+        Measurement drain{Point{"long_run_drain", engine, 1, Layout::separate, Shape{run.dispatches, 1, 1}}, 1, run.dispatches};
+        drain.median_ns = drain.q1_ns = drain.q3_ns = run.drain_ns_per_dispatch;
+        rows_.push_back(Row{sweep_, drain, std::nullopt, std::nullopt, std::nullopt});
+        std::printf("heap in use after %zu dispatches: %.0f bytes; after %zu: %.0f bytes (%.2fx)\n",
+                    run.early_dispatches, run.early_bytes, run.dispatches, run.bytes, run.bytes / run.early_bytes);
+        std::printf("draining events and forgetting finished work: %.0f ns per dispatch (a task's whole life: %.0f ns)\n",
+                    run.drain_ns_per_dispatch, run.cycle_ns);
+    }
+
+    /// The long run's heap rows: early, then late.
+    std::pair<const Row*, const Row*> long_run(std::string_view engine) const
+    {
+        std::pair<const Row*, const Row*> found{nullptr, nullptr};
+        for (const Row& row : rows_) {
+            if (row.m.point.operation == "long_run_heap_bytes" && row.m.point.engine == engine) {
+                (found.first == nullptr ? found.first : found.second) = &row;
+            }
+        }
+        return found;
     }
 
     const Row* find(const Point& point) const
@@ -101,7 +133,7 @@ public:
     const Row* find_memory(std::string_view engine) const
     {
         for (const Row& row : rows_) {
-            if (row.bytes_per_dispatcher && row.m.point.engine == engine) {
+            if (row.bytes_per_dispatcher && row.m.point.engine == engine && row.m.point.operation == "memory") {
                 return &row;
             }
         }
@@ -116,7 +148,7 @@ public:
         }
         out << "store,sweep,operation,engine,layout,threads,dispatchers,queue_length,pods_per_dispatcher,repeats,"
                "ops_per_repeat,median_ns_per_op,q1_ns_per_op,q3_ns_per_op,ops_per_s,conflicts_per_success,"
-               "x_floor,x_port,bytes_per_dispatcher\n";
+               "allocations_per_op,x_floor,x_port,bytes\n";
         for (const Row& row : rows_) {
             out << csv_line(row) << '\n';
         }
@@ -145,15 +177,16 @@ private:
         return line;
     }
 
-    /// Repeats, operations per repeat, median, quartiles, ops/s and conflicts per success;
-    /// empty for a memory row.
+    /// Repeats, operations per repeat, median, quartiles, ops/s, conflicts per success and
+    /// allocations per operation; empty for a memory row.
     static std::vector<std::string> timing_fields(const Measurement& m)
     {
         if (m.repeats == 0) {
-            return std::vector<std::string>(7);
+            return std::vector<std::string>(8);
         }
-        return {std::to_string(m.repeats), std::to_string(m.ops_per_repeat), text(m.median_ns), text(m.q1_ns),
-                text(m.q3_ns),             text(m.ops_per_second()),         text(m.conflicts_per_success)};
+        return {std::to_string(m.repeats),       std::to_string(m.ops_per_repeat), text(m.median_ns),
+                text(m.q1_ns),                   text(m.q3_ns),                    text(m.ops_per_second()),
+                text(m.conflicts_per_success),   text(m.allocations_per_op)};
     }
 
     std::optional<double> ratio_to(const Measurement& m, std::string_view baseline) const
@@ -197,10 +230,10 @@ private:
         const Measurement& m = row.m;
         const Point& p = m.point;
         const double spread = m.median_ns > 0 ? 100.0 * (m.q3_ns - m.q1_ns) / m.median_ns : 0;
-        std::printf("%-20s %-12s %-14s %3zu %9zu %6zu %4zu %11.0f %5.1f%% %12.0f %7.3f%s\n", p.operation.c_str(),
-                    p.engine.c_str(), name_of(p.layout, p.threads), p.threads, p.shape.dispatchers,
-                    p.shape.queue_length, p.shape.pods, m.median_ns, spread, m.ops_per_second(),
-                    m.conflicts_per_success, ratio_text(row).c_str());
+        std::printf("%-20s %-12s %-14s %3zu %9zu %6zu %4zu %11.0f %5.1f%% %12.0f %7.3f %7.2f%s\n",
+                    p.operation.c_str(), p.engine.c_str(), name_of(p.layout, p.threads), p.threads,
+                    p.shape.dispatchers, p.shape.queue_length, p.shape.pods, m.median_ns, spread, m.ops_per_second(),
+                    m.conflicts_per_success, m.allocations_per_op, ratio_text(row).c_str());
         std::fflush(stdout);
     }
 

@@ -7,7 +7,9 @@
 #include "baselines/floor.hpp"
 #include "baselines/port.hpp"
 #include "support/fixtures.hpp"
+#include "support/groups.hpp"
 #include "support/heap.hpp"
+#include "support/long_run.hpp"
 #include "support/parallelism.hpp"
 #include "support/report.hpp"
 
@@ -31,6 +33,9 @@ struct Scale {
     std::size_t racing_tasks = 1200;         ///< Tasks and pods of the dispatcher threads race on.
     std::size_t dispatchers_per_thread = 30; ///< Each with pods_per_dispatcher tasks and pods.
     std::size_t memory_dispatchers = 1'000'000; ///< 0: memory is not measured.
+    std::size_t group_tasks = 10'000;           ///< Tasks of the task-group runs; 0: none.
+    std::size_t long_run_dispatches = 1'000'000; ///< Task lives of the long run; 0: none.
+    std::size_t long_run_early = 10'000;         ///< When the long run's early memory is taken.
     RepeatPolicy repeats{};
     bool timing_targets = true; ///< MemoryStore's targets; a store behind a network is not held to them.
     const char* caveat = "";    ///< Said of the targets at this scale.
@@ -47,6 +52,9 @@ inline Scale quick_scale()
     scale.racing_tasks = 400;
     scale.dispatchers_per_thread = 2;
     scale.memory_dispatchers = 10'000;
+    scale.group_tasks = 1'000;
+    scale.long_run_dispatches = 20'000;
+    scale.long_run_early = 2'000;
     scale.repeats = RepeatPolicy{3, 10, std::chrono::milliseconds{10}};
     scale.caveat = " (quick mode: too small to judge timings by; only the exactly-once line counts)";
     return scale;
@@ -82,6 +90,8 @@ public:
         dispatcher_counts();
         threads();
         memory();
+        task_groups();
+        long_run_memory();
     }
 
     const std::vector<std::string>& problems() const { return problems_; }
@@ -150,6 +160,46 @@ private:
                            bytes_per_dispatcher(port_, count));
         report_.add_memory(point("memory", engine_, Where{1, Layout::separate, {count, 1, 1}}),
                            bytes_per_dispatcher(make_, count));
+    }
+
+    /// The same tasks in groups of ten sharing two pods, and each in a group of its own.
+    void task_groups()
+    {
+        if (scale_.group_tasks == 0) {
+            return;
+        }
+        report_.section("task_groups", "task groups: a pod takes its next task and finishes it, one thread");
+        for (const Grouping grouping : {Grouping{scale_.group_tasks, 1, 0}, Grouping{scale_.group_tasks, 10, 2}}) {
+            std::size_t pods_started = 0;
+            const Point point{"dispatch_and_finish", group_engine(grouping), 1, Layout::separate,
+                              Shape{grouping.tasks / grouping.group_size, grouping.group_size, 0}};
+            Measurement m = measure(point, grouping.tasks, scale_.repeats, [&] {
+                auto fixture = std::make_unique<GroupFixture<S>>(make_, grouping);
+                pods_started = fixture->pods_started();
+                return fixture;
+            }, problems_);
+            m.point.shape.pods = pods_started;
+            report_.add(m);
+        }
+    }
+
+    std::string group_engine(const Grouping& grouping) const
+    {
+        return grouping.group_size == 1 ? engine_ + "/singles" : engine_ + "/groups";
+    }
+
+    /// Memory of a store whose tasks come and go, drained and forgotten as they finish.
+    void long_run_memory()
+    {
+        if constexpr (requires(S& s) { s.drain_events(); s.forget_finished(); }) {
+            if (scale_.long_run_dispatches == 0) {
+                return;
+            }
+            report_.section("long_run", "a long run: tasks come and go, events drained every 1000");
+            auto store = make_();
+            const LongRun run = long_run(*store, scale_.long_run_early, scale_.long_run_dispatches, 1000);
+            report_.add_long_run(engine_, run);
+        }
     }
 
     static Point point(std::string operation, std::string engine, const Where& where)
