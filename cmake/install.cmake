@@ -6,6 +6,14 @@ include(CMakePackageConfigHelpers)
 set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/pod_dispatcher)
 
 install(TARGETS pod_dispatcher EXPORT pod_dispatcher-targets)
+if(TARGET pod_dispatcher_testing)
+    set_target_properties(pod_dispatcher_testing PROPERTIES EXPORT_NAME testing)
+    install(TARGETS pod_dispatcher_testing EXPORT pod_dispatcher-testing-targets)
+    install(EXPORT pod_dispatcher-testing-targets
+        NAMESPACE pod_dispatcher::
+        DESTINATION ${config_dir})
+    install(FILES cmake/pod_dispatcher-testing.cmake DESTINATION ${config_dir})
+endif()
 install(DIRECTORY include/pod_dispatcher DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT pod_dispatcher-targets
     NAMESPACE pod_dispatcher::
