@@ -1,8 +1,13 @@
 // Feeds arbitrary bytes to every document's JSON conversion: try_value_to must refuse
 // bad input without crashing, and whatever it accepts must write and read back equal.
+// An event's payload is read by its type, so the same "data" object is tried as every
+// payload too.
 
 #include <pod_dispatcher/dispatcher.hpp>
+#include <pod_dispatcher/events.hpp>
 #include <pod_dispatcher/json.hpp>
+#include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/update.hpp>
 
 #include <boost/json/parse.hpp>
 
@@ -39,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (ec)
         return 0;
     using namespace pod_dispatcher;
-    check_round_trips<PodDispatcher, Task, Dependency, Pod, ProjectRef, Event, Query, DispatcherUpdate,
+    check_round_trips<PodDispatcher, Task, Dependency, Pod, ProjectRef, Event, AllocationData, DispatchData,
+                      SystemFailureData, AssignmentData, StatusChangeData, FinishData, Query, DispatcherUpdate,
                       ChangeInfo, TaskStatus, ExecutionPlatform, PodStatus, EventType>(jv);
     return 0;
 }

@@ -13,18 +13,32 @@
 //
 // MyStore must be a TestableStore (testable_store.hpp), and make() give a fresh, empty one
 // each time. Every test case is named "MyStore: ..." and tagged [conformance]; run one
-// kind with the tags [behaviour] or [reliability].
+// kind with the tags [behaviour] or [reliability]. POD_DISPATCHER_BEHAVIOUR_TESTS and
+// POD_DISPATCHER_RELIABILITY_TESTS register one kind alone.
+//
+// The reliability suites inject faults (only into a store that rolls back; others skip
+// them, saying why), race threads on one store, and feed bad input and odd ids. A slow
+// store sizes the races by giving its maker
+//
+//         static pod_dispatcher::testing::InterleavingOptions interleaving_options();
+//
+// (interleaving_options.hpp); POD_DISPATCHER_SEED=<n> replays a race's seed and
+// POD_DISPATCHER_SOAK_ITERATIONS=<n> soaks it.
 
 #include <pod_dispatcher/testing/suites/allocate.hpp>
 #include <pod_dispatcher/testing/suites/assign_next_task.hpp>
+#include <pod_dispatcher/testing/suites/bad_input.hpp>
 #include <pod_dispatcher/testing/suites/dispatch_next_task.hpp>
+#include <pod_dispatcher/testing/suites/fault_injection.hpp>
 #include <pod_dispatcher/testing/suites/find.hpp>
 #include <pod_dispatcher/testing/suites/finish_task.hpp>
 #include <pod_dispatcher/testing/suites/insert.hpp>
 #include <pod_dispatcher/testing/suites/race.hpp>
+#include <pod_dispatcher/testing/suites/random_interleavings.hpp>
 #include <pod_dispatcher/testing/suites/remove_pod.hpp>
 #include <pod_dispatcher/testing/suites/store_members.hpp>
 #include <pod_dispatcher/testing/suites/task_groups.hpp>
+#include <pod_dispatcher/testing/suites/unit_reruns.hpp>
 #include <pod_dispatcher/testing/testable_store.hpp>
 
 #include <catch2/catch_test_macros.hpp>
@@ -56,7 +70,32 @@
     POD_DISPATCHER_KIT_CASE(name, Maker, "update_pod", "[behaviour][store]", update_pod_suite)                      \
     POD_DISPATCHER_KIT_CASE(name, Maker, "update_dispatcher", "[behaviour][store]", update_dispatcher_suite)
 
+/// Failures, races and bad input, on the store Maker makes.
+#define POD_DISPATCHER_RELIABILITY_TESTS(name, Maker)                                                              \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "allocate writes nothing when the store fails at any point",               \
+                            "[reliability][faults]", allocate_faults_suite)                                         \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "assign_next_task writes nothing when the store fails at any point",       \
+                            "[reliability][faults]", assign_next_task_faults_suite)                                 \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "dispatch_next_task writes nothing when the store fails at any point",     \
+                            "[reliability][faults]", dispatch_next_task_faults_suite)                               \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "remove_pod writes nothing when the store fails at any point",             \
+                            "[reliability][faults]", remove_pod_faults_suite)                                       \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "upsert_atomically writes nothing when the store fails at any point",      \
+                            "[reliability][faults]", upsert_atomically_faults_suite)                                \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "finish_task writes nothing when the store fails at any point",            \
+                            "[reliability][faults]", finish_task_faults_suite)                                      \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "a dispatch whose unit of work the store runs again keeps nothing of the " \
+                            "run rolled back", "[reliability][faults]", unit_reruns_suite)                          \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "random interleavings never hand a task out twice, lose one, or break an " \
+                            "invariant", "[reliability][races]", random_interleavings_suite)                        \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "bad input gets its defined error, writes nothing and leaves the caller's " \
+                            "objects alone", "[reliability][input]", bad_input_suite)                               \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "odd but valid ids are bytes and round-trip literally through every "      \
+                            "operation", "[reliability][input]", odd_ids_suite)
+
 /// The behavioural and reliability suites, on the store Maker makes.
-#define POD_DISPATCHER_CONFORMANCE_TESTS(name, Maker) POD_DISPATCHER_BEHAVIOUR_TESTS(name, Maker)
+#define POD_DISPATCHER_CONFORMANCE_TESTS(name, Maker)                                                              \
+    POD_DISPATCHER_BEHAVIOUR_TESTS(name, Maker)                                                                    \
+    POD_DISPATCHER_RELIABILITY_TESTS(name, Maker)
 
 #endif

@@ -17,6 +17,7 @@
 #include <boost/json/value_to.hpp>
 #include <boost/system/result.hpp>
 
+#include <concepts>
 #include <optional>
 #include <string_view>
 #include <system_error>
@@ -93,8 +94,11 @@ inline boost::json::value to_json(Timestamp t, const boost::json::storage_ptr& s
     return boost::json::value(std::string_view(text.data(), text.size()), sp);
 }
 
-/// A payload as its object; no payload as an empty one.
-inline boost::json::value to_json(const EventData& data, const boost::json::storage_ptr& sp)
+/// A payload as its object; no payload as an empty one. A template, so that the
+/// conversions it calls are looked up where an event is written, after json.hpp declares
+/// them (a compiler may instantiate a plain function's calls right where it is defined).
+template <std::same_as<EventData> Data>
+boost::json::value to_json(const Data& data, const boost::json::storage_ptr& sp)
 {
     return std::visit(
         [&](const auto& payload) -> boost::json::value {

@@ -188,6 +188,8 @@ public:
     template <class Queue>
     Result<Assignment> run(Queue& queue, std::optional<Task>& dispatched)
     {
+        // A store may run the unit again (store.hpp): nothing of a run rolled back stays.
+        dispatched.reset();
         bool first = true;
         for (std::size_t i = 0;; ++i) {
             BOOST_OUTCOME_TRY(const std::string* id, queue.at(i));
