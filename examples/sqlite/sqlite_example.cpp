@@ -1,0 +1,112 @@
+// pod_dispatcher on a SQLite file: a few tasks allocated a container each, the pods
+// starting and taking their tasks, then the file opened again to show what it kept.
+//
+//   ./sqlite_example dispatch.db
+//
+// Starts from an empty database: it first removes a file left at that path.
+
+#include <pod_dispatcher/pod_dispatcher.hpp>
+#include <pod_dispatcher_sqlite/sqlite_store.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+namespace pd = pod_dispatcher;
+using pod_dispatcher_sqlite::SqliteStore;
+
+namespace {
+
+constexpr int task_count = 3;
+
+/// Says whether a call failed, printing why, with SQLite's own words.
+template <class T>
+bool failed(const char* what, const pd::Result<T>& result, const SqliteStore& store)
+{
+    if (result) {
+        return false;
+    }
+    std::fprintf(stderr, "%s failed: %s (%s)\n", what, result.error().message().c_str(),
+                 store.last_error_message().c_str());
+    return true;
+}
+
+pd::Task waiting_task(int i)
+{
+    pd::Task task;
+    task.id = "task-" + std::to_string(i);
+    task.project = "demo";
+    task.requester = "patch_request";
+    task.activated = true;
+    return task;
+}
+
+/// Allocates the tasks, starts their pods and lets each pod take its task.
+bool dispatch_all(SqliteStore& store)
+{
+    if (failed("storing the project", store.insert_project_ref(pd::ProjectRef{.id = "demo"}), store)) {
+        return false;
+    }
+    for (int i = 0; i < task_count; ++i) {
+        pd::Task task = waiting_task(i);
+        pd::Pod pod{.id = "pod-" + std::to_string(i), .agent_version = "agent-1"};
+        if (failed("storing a task", store.insert_task(task), store) ||
+            failed("allocate", pd::allocate(store, task, pod), store)) {
+            return false;
+        }
+        std::printf("allocated %s a container, pod %s\n", task.id.c_str(), pod.id.c_str());
+    }
+    for (int i = 0; i < task_count; ++i) {
+        const std::string pod_id = "pod-" + std::to_string(i);
+        // The system that starts containers reports the pod running.
+        const pd::Pod running{.status = pd::PodStatus::running};
+        const auto started = store.update_pod(
+            pd::FieldUpdate<pd::Pod>{pod_id, {}, running, pd::FieldSet<pd::Pod>::of(&pd::Pod::status), running});
+        const auto task = pd::dispatch_next_task(store, pod_id);
+        if (failed("starting a pod", started, store) || failed("dispatch_next_task", task, store)) {
+            return false;
+        }
+        std::printf("%s took %s\n", pod_id.c_str(), task.value() ? task.value()->id.c_str() : "nothing");
+    }
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s DATABASE_FILE\n", argv[0]);
+        return 2;
+    }
+    const std::filesystem::path file = argv[1];
+    std::error_code ignored;
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        std::filesystem::remove(file.string() + suffix, ignored);
+    }
+    {
+        auto opened = SqliteStore::open(file);
+        if (!opened) {
+            std::fprintf(stderr, "cannot open %s: %s\n", file.c_str(), opened.error().message().c_str());
+            return 1;
+        }
+        if (!dispatch_all(opened.value())) {
+            return 1;
+        }
+    }
+    // A later process opening the same file finds everything the first one wrote.
+    auto reopened = SqliteStore::open(file);
+    if (!reopened) {
+        std::fprintf(stderr, "cannot reopen %s: %s\n", file.c_str(), reopened.error().message().c_str());
+        return 1;
+    }
+    const auto contents = reopened.value().snapshot();
+    if (failed("reading the file back", contents, reopened.value())) {
+        return 1;
+    }
+    std::printf("reopened %s: %zu dispatchers, %zu tasks, %zu pods, %zu events\n", file.c_str(),
+                contents.value().dispatchers.size(), contents.value().tasks.size(), contents.value().pods.size(),
+                contents.value().events.size());
+    return 0;
+}

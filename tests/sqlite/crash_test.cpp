@@ -1,0 +1,179 @@
+// A process killed with SIGKILL at any statement of an operation leaves the database file
+// with the operation wholly there or wholly absent, and a new process carries on from it:
+// it ends where a run that was never interrupted ends, every task handed out once.
+//
+// For each operation of crash_world.hpp, a reference run goes uninterrupted. Then, for
+// every k from 1 until the operation runs out of statements, a worker process runs the
+// operation on a freshly seeded file and kills itself just before its k-th statement;
+// this process opens the file after it, redoes the operation if it is absent, and carries
+// on to the end.
+
+#include "child_process.hpp"
+#include "crash_world.hpp"
+#include "scratch_store.hpp"
+
+#include <pod_dispatcher/testing/unchanged.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/generators/catch_generators.hpp>
+#include <catch2/generators/catch_generators_range.hpp>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <csignal>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+using namespace sqlite_test;
+using pod_dispatcher::StoreContents;
+using pod_dispatcher::testing::contents_json;
+
+namespace {
+
+/// contents without what differs between two runs of the same calls: the times, and the
+/// dispatchers' ids, which allocate generates (dispatchers are sorted by group instead).
+StoreContents without_run_specifics(StoreContents contents)
+{
+    for (pod_dispatcher::PodDispatcher& d : contents.dispatchers) {
+        d.id.clear();
+        d.last_modified = {};
+    }
+    std::ranges::sort(contents.dispatchers, {}, &pod_dispatcher::PodDispatcher::group_id);
+    for (pod_dispatcher::Task& task : contents.tasks) {
+        task.container_allocated_time = {};
+        task.dispatch_time = {};
+        task.last_heartbeat = {};
+    }
+    for (pod_dispatcher::Event& event : contents.events) {
+        event.timestamp = {};
+    }
+    return contents;
+}
+
+StoreContents contents_of(SqliteStore& store)
+{
+    return without_run_specifics(must(store.snapshot(), "reading the store"));
+}
+
+/// A file holding the world of crash_world.hpp, and nothing open on it.
+void seed(const ScratchDirectory& dir)
+{
+    SqliteStore store = open_store(dir.database());
+    seed_world(store);
+}
+
+int run_worker(const ScratchDirectory& dir, std::string_view operation, long kill_at)
+{
+    return run_process(SQLITE_CRASH_WORKER, {dir.database().string(), std::string(operation), std::to_string(kill_at)});
+}
+
+/// What an uninterrupted run stores: before the operation, after it, and at the end.
+struct Reference {
+    StoreContents before;
+    StoreContents after;
+    StoreContents end;
+};
+
+Reference uninterrupted(std::string_view operation)
+{
+    const ScratchDirectory dir;
+    seed(dir);
+    Reference r;
+    {
+        SqliteStore store = open_store(dir.database());
+        r.before = contents_of(store);
+    }
+    const int status = run_worker(dir, operation, 0);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    SqliteStore store = open_store(dir.database());
+    r.after = contents_of(store);
+    carry_on(store);
+    r.end = contents_of(store);
+    return r;
+}
+
+/// At the end of the work each task was handed out at most once, to the one pod it names,
+/// and no task is lost: one allocated and still undispatched is queued.
+void require_all_handed_out_once(const StoreContents& end)
+{
+    std::set<std::string> queued;
+    for (const pod_dispatcher::PodDispatcher& d : end.dispatchers) {
+        queued.insert(d.task_ids.begin(), d.task_ids.end());
+    }
+    std::map<std::string, int> dispatches;
+    std::map<std::string, std::vector<std::string>> assigned_to;
+    for (const pod_dispatcher::Event& event : end.events) {
+        if (event.type == pod_dispatcher::EventType::task_dispatched) {
+            REQUIRE(++dispatches[event.resource_id] == 1);
+        } else if (event.type == pod_dispatcher::EventType::pod_assigned_task) {
+            assigned_to[std::get<pod_dispatcher::AssignmentData>(event.data).task_id].push_back(event.resource_id);
+        }
+    }
+    for (const pod_dispatcher::Task& task : end.tasks) {
+        INFO("task " << task.id);
+        const bool handed_out = dispatches.contains(task.id);
+        if (handed_out) {
+            REQUIRE((task.status == pod_dispatcher::TaskStatus::dispatched ||
+                     task.status == pod_dispatcher::TaskStatus::succeeded));
+            REQUIRE(assigned_to[task.id] == std::vector{task.pod_id});
+        }
+        if (task.container_allocated && task.status == pod_dispatcher::TaskStatus::undispatched) {
+            REQUIRE(queued.contains(task.id));
+        }
+    }
+}
+
+std::vector<std::string_view> operation_names()
+{
+    std::vector<std::string_view> names;
+    for (const Operation& operation : operations()) {
+        names.push_back(operation.name);
+    }
+    return names;
+}
+
+} // namespace
+
+TEST_CASE("SqliteStore: a process killed part way through an operation leaves it whole or absent", "[sqlite][crash]")
+{
+    const std::string_view operation = GENERATE(from_range(operation_names()));
+    INFO("operation: " << operation);
+    const Reference reference = uninterrupted(operation);
+    REQUIRE(contents_json(reference.before) != contents_json(reference.after));
+    require_all_handed_out_once(reference.end);
+
+    long kills = 0;
+    for (long k = 1;; ++k) {
+        INFO("killed before statement " << k);
+        REQUIRE(k < 1'000);
+        const ScratchDirectory dir;
+        seed(dir);
+        const int status = run_worker(dir, operation, k);
+        if (WIFEXITED(status)) {
+            // The operation ran out of statements before the k-th: it has been cut at each.
+            REQUIRE(WEXITSTATUS(status) == 0);
+            REQUIRE(kills > 0);
+            break;
+        }
+        REQUIRE(WIFSIGNALED(status));
+        REQUIRE(WTERMSIG(status) == SIGKILL);
+        ++kills;
+
+        SqliteStore store = open_store(dir.database());
+        const StoreContents found = contents_of(store);
+        if (found == reference.before) {
+            must(operation_named(operation)->run(store), "redoing the operation");
+        } else {
+            REQUIRE(contents_json(found) == contents_json(reference.after));
+        }
+        REQUIRE(contents_json(contents_of(store)) == contents_json(reference.after));
+        carry_on(store);
+        REQUIRE(contents_json(contents_of(store)) == contents_json(reference.end));
+    }
+}

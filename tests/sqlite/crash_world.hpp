@@ -1,0 +1,197 @@
+#ifndef POD_DISPATCHER_TESTS_SQLITE_CRASH_WORLD_HPP
+#define POD_DISPATCHER_TESTS_SQLITE_CRASH_WORLD_HPP
+
+// What the crash tests store before an operation, the operations they interrupt, and how
+// the work then goes on to its end. Shared by the test and the worker process it kills.
+
+#include <pod_dispatcher/pod_dispatcher.hpp>
+#include <pod_dispatcher/testing/samples.hpp>
+#include <pod_dispatcher_sqlite/sqlite_store.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace sqlite_test {
+
+using pod_dispatcher_sqlite::SqliteStore;
+
+/// r's value, or a thrown std::system_error: a broken setup, not a finding.
+template <class T>
+T must(pod_dispatcher::Result<T> r, std::string_view what)
+{
+    if (!r) {
+        throw std::system_error(r.error(), std::string(what));
+    }
+    if constexpr (!std::is_void_v<T>) {
+        return std::move(r).value();
+    }
+}
+
+inline pod_dispatcher::Task group_task(std::string id, int order)
+{
+    return pod_dispatcher::testing::group_task(std::move(id), "tg", order, 2);
+}
+
+inline pod_dispatcher::Task dispatched_on(std::string id, std::string pod_id)
+{
+    pod_dispatcher::Task task = pod_dispatcher::testing::dispatchable_task(std::move(id));
+    task.status = pod_dispatcher::TaskStatus::dispatched;
+    task.pod_id = std::move(pod_id);
+    return task;
+}
+
+/// A dispatcher with a fixed id, so that two runs store the same thing.
+inline pod_dispatcher::PodDispatcher dispatcher(std::string id, std::string group, std::vector<std::string> tasks,
+                                                std::vector<std::string> pods)
+{
+    return pod_dispatcher::PodDispatcher{std::move(id), std::move(group), std::move(pods), std::move(tasks), 0, {}};
+}
+
+/// What each operation starts from, stored in one transaction:
+/// - "queue": [skip (allocated, disabled), t1 (part of display task "display"), t2, t3]
+///   and three idle running pods;
+/// - task group "tg" (two pods at most): [g1, g3] and pod pg1; g2 allocatable, to join it;
+/// - task "solo", allocatable, in no dispatcher yet;
+/// - "leaving": pod pr and [r1 (no attempts left), r2, r3 (not stored)];
+/// - pod pf running task tf.
+inline void seed_world(SqliteStore& store)
+{
+    using namespace pod_dispatcher::testing;
+    using pod_dispatcher::Task;
+    must(store.atomically([&]() -> pod_dispatcher::Result<void> {
+             Task skip = dispatchable_task("skip");
+             skip.priority = -1;
+             Task t1 = dispatchable_task("t1");
+             t1.display_task_id = "display";
+             Task display = allocatable_task("display");
+             display.display_only = true;
+             display.execution_tasks = {"t1"};
+             Task r1 = dispatchable_task("r1");
+             r1.container_allocation_attempts = pod_dispatcher::max_container_allocation_attempts;
+             Task g1 = group_task("g1", 1);
+             Task g3 = group_task("g3", 3);
+             for (Task* task : {&g1, &g3}) {
+                 task->container_allocated = true;
+                 task->container_allocation_attempts = 1;
+             }
+             pod_dispatcher::Pod pf = running_pod("pf");
+             pf.status = pod_dispatcher::PodStatus::decommissioned;
+             pf.running_task_id = "tf";
+             for (const Task& task : {skip, t1, display, dispatchable_task("t2"), dispatchable_task("t3"), g1,
+                                      group_task("g2", 2), g3, allocatable_task("solo"), r1,
+                                      dispatchable_task("r2"), dispatched_on("tf", "pf")}) {
+                 BOOST_OUTCOME_TRY(store.insert_task(task));
+             }
+             for (const auto& pod : {running_pod("p1"), running_pod("p2"), running_pod("p3"), running_pod("pg1"),
+                                     running_pod("pr"), pf}) {
+                 BOOST_OUTCOME_TRY(store.insert_pod(pod));
+             }
+             BOOST_OUTCOME_TRY(store.insert_project_ref(enabled_project()));
+             BOOST_OUTCOME_TRY(store.insert_dispatcher(
+                 dispatcher("d-queue", "queue", {"skip", "t1", "t2", "t3"}, {"p1", "p2", "p3"})));
+             BOOST_OUTCOME_TRY(store.insert_dispatcher(
+                 dispatcher("d-group", pod_dispatcher::get_group_id(g1), {"g1", "g3"}, {"pg1"})));
+             return store.insert_dispatcher(dispatcher("d-leaving", "leaving", {"r1", "r2", "r3"}, {"pr"}));
+         }),
+         "seeding the world");
+}
+
+/// An operation the crash tests interrupt, as a pod or the allocator would call it.
+struct Operation {
+    std::string_view name;
+    std::function<pod_dispatcher::Result<void>(SqliteStore&)> run;
+};
+
+inline pod_dispatcher::Result<void> allocate(SqliteStore& store, std::string_view task_id, std::string pod_id)
+{
+    BOOST_OUTCOME_TRY(auto task, store.find_task(task_id));
+    if (!task) {
+        return pod_dispatcher::Errc::not_found;
+    }
+    pod_dispatcher::Pod pod = pod_dispatcher::testing::intent_pod(std::move(pod_id));
+    BOOST_OUTCOME_TRY(pod_dispatcher::allocate(store, *task, pod));
+    return boost::outcome_v2::success();
+}
+
+inline pod_dispatcher::Result<void> dispatch(SqliteStore& store, std::string_view pod_id)
+{
+    BOOST_OUTCOME_TRY(auto task, pod_dispatcher::dispatch_next_task(store, pod_id));
+    if (!task) {
+        return pod_dispatcher::Errc::not_found;
+    }
+    return boost::outcome_v2::success();
+}
+
+inline pod_dispatcher::Result<void> remove_pod(SqliteStore& store, std::string_view pod_id)
+{
+    BOOST_OUTCOME_TRY(auto holder, pod_dispatcher::find_one_by_pod_id(store, pod_id));
+    if (!holder) {
+        return pod_dispatcher::Errc::pod_not_in_dispatcher;
+    }
+    return holder->remove_pod(store, pod_id);
+}
+
+inline const std::array<Operation, 5>& operations()
+{
+    static const std::array<Operation, 5> all{{
+        {"allocate into a new dispatcher", [](SqliteStore& s) { return allocate(s, "solo", "ps"); }},
+        {"allocate into a task group's queue", [](SqliteStore& s) { return allocate(s, "g2", "pg2"); }},
+        {"dispatch_next_task", [](SqliteStore& s) { return dispatch(s, "p1"); }},
+        {"remove_pod", [](SqliteStore& s) { return remove_pod(s, "pr"); }},
+        {"finish_task", [](SqliteStore& s) { return pod_dispatcher::finish_task(s, "pf", pod_dispatcher::TaskStatus::succeeded); }},
+    }};
+    return all;
+}
+
+inline const Operation* operation_named(std::string_view name)
+{
+    const auto& all = operations();
+    const auto found = std::ranges::find(all, name, &Operation::name);
+    return found == all.end() ? nullptr : &*found;
+}
+
+/// Why a pod of carry_on takes no task: the operation did not make it, or it is done with
+/// its one task (decommissioned, or still running the one the operation gave it).
+inline bool takes_no_task(std::error_code error)
+{
+    using pod_dispatcher::Errc;
+    return error == Errc::not_found || error == Errc::pod_not_in_dispatcher ||
+           error == Errc::precondition_failed || error == Errc::pod_busy;
+}
+
+/// The work that follows any operation, to the end: the new pods start, and every pod
+/// asks for tasks (finishing each one it gets, so a group's pods take the next) until no
+/// pod gets one.
+inline void carry_on(SqliteStore& store)
+{
+    for (const std::string_view pod_id : {"ps", "pg2"}) {
+        const pod_dispatcher::Pod running = pod_dispatcher::testing::running_pod(std::string(pod_id));
+        const auto status = pod_dispatcher::FieldSet<pod_dispatcher::Pod>::of(&pod_dispatcher::Pod::status);
+        must(store.update_pod(pod_dispatcher::FieldUpdate<pod_dispatcher::Pod>{pod_id, {}, running, status, running}),
+             "starting a pod");
+    }
+    for (bool any = true; any;) {
+        any = false;
+        for (const std::string_view pod_id : {"p1", "p2", "p3", "pg1", "pg2", "ps"}) {
+            auto task = pod_dispatcher::dispatch_next_task(store, pod_id);
+            if (!task && takes_no_task(task.error())) {
+                continue;
+            }
+            if (must(std::move(task), "dispatching")) {
+                must(pod_dispatcher::finish_task(store, pod_id, pod_dispatcher::TaskStatus::succeeded), "finishing");
+                any = true;
+            }
+        }
+    }
+}
+
+} // namespace sqlite_test
+
+#endif

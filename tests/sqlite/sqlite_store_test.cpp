@@ -1,0 +1,274 @@
+// What SqliteStore promises beyond the conformance kit: a file that outlives the process,
+// ids kept as bytes, units of work as transactions, waiting for other processes, its
+// failures, and a dispatch whose statements do not grow with the queue.
+
+#include "scratch_store.hpp"
+
+#include <pod_dispatcher/pod_dispatcher.hpp>
+#include <pod_dispatcher/testing/seeding.hpp>
+#include <pod_dispatcher/testing/unchanged.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace pod_dispatcher;
+using namespace pod_dispatcher::testing;
+using namespace sqlite_test;
+using pod_dispatcher_sqlite::SqliteStore;
+using pod_dispatcher_sqlite::SqliteStoreOptions;
+
+namespace {
+
+/// A dispatcher with one task and one running pod to take it.
+PodDispatcher seed_one_dispatch(SqliteStore& store)
+{
+    seed(store, enabled_project());
+    seed(store, dispatchable_task("t1"));
+    seed(store, running_pod("p1"));
+    return seeded_dispatcher(store, {"t1"}, {"p1"});
+}
+
+/// A raw connection that holds the database's write lock, as another process would.
+class WriteLockHolder {
+public:
+    explicit WriteLockHolder(const std::filesystem::path& file)
+    {
+        REQUIRE(sqlite3_open(file.c_str(), &db_) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    }
+    WriteLockHolder(const WriteLockHolder&) = delete;
+    WriteLockHolder& operator=(const WriteLockHolder&) = delete;
+    ~WriteLockHolder() { sqlite3_close_v2(db_); }
+
+    void release() { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+/// Runs sql on the file through a connection of its own, as another program would.
+void execute_elsewhere(const std::filesystem::path& file, const char* sql)
+{
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    sqlite3_close_v2(db);
+    REQUIRE(rc == SQLITE_OK);
+}
+
+} // namespace
+
+TEST_CASE("SqliteStore keeps everything in its file across a restart", "[sqlite]")
+{
+    const ScratchDirectory dir;
+    StoreContents before_restart;
+    {
+        SqliteStore store = open_store(dir.database());
+        seed_one_dispatch(store);
+        Task task = allocatable_task("t2");
+        Pod pod = intent_pod("p2");
+        seed(store, task);
+        REQUIRE(allocate(store, task, pod));
+        REQUIRE(dispatch_next_task(store, "p1").value());
+        before_restart = contents_of(store);
+    }
+    SqliteStore reopened = open_store(dir.database());
+    REQUIRE(contents_of(reopened) == before_restart);
+    REQUIRE(reopened.events_for("t1").value() == events_of(reopened, "t1"));
+}
+
+TEST_CASE("SqliteStore compares ids byte for byte", "[sqlite]")
+{
+    ScratchStore store;
+    using namespace std::string_literals;
+    const std::vector<std::string> ids{"a\0b"s, "a\0c"s, "a"s, "\xff\xfe"s, "caf\xc3\xa9"s, "\0"s};
+
+    SECTION("tasks, pods and events under ids that differ only after a NUL or in invalid UTF-8")
+    {
+        for (const std::string& id : ids) {
+            seed(store, allocatable_task(id));
+            seed(store, intent_pod(id));
+            const Event event{id, EventType::container_allocated, {}, AllocationData{}};
+            REQUIRE(store.insert_events(std::span<const Event>(&event, 1)));
+        }
+        for (const std::string& id : ids) {
+            REQUIRE(stored_task(store, id).id == id);
+            REQUIRE(stored_pod(store, id).id == id);
+            const auto events = store.events_for(id).value();
+            REQUIRE(events.size() == 1);
+            REQUIRE(events.front().resource_id == id);
+        }
+        REQUIRE(store.find_task("a\0"s).value() == std::nullopt);
+    }
+    SECTION("dispatchers found by such a group or pod, and only by it")
+    {
+        const PodDispatcher d{"d\0\xff"s, "g\0"s, {"a\0b"s}, {"a\0c"s, "\xff\xfe"s}, 0, {}};
+        seed(store, d);
+        REQUIRE(stored_dispatcher(store, d.id) == d);
+        REQUIRE(find_one_by_group_id(store, "g\0"s).value() == d);
+        REQUIRE(find_one_by_group_id(store, "g"s).value() == std::nullopt);
+        REQUIRE(find_one_by_pod_id(store, "a\0b"s).value() == d);
+        REQUIRE(find_one_by_pod_id(store, "a"s).value() == std::nullopt);
+    }
+}
+
+TEST_CASE("SqliteStore runs a unit of work as one transaction", "[sqlite]")
+{
+    ScratchStore store;
+    int runs = 0;
+
+    SECTION("a unit that fails stores none of its writes, and runs once")
+    {
+        const Unchanged unchanged{store};
+        const auto done = store.atomically([&]() -> Result<void> {
+            ++runs;
+            BOOST_OUTCOME_TRY(store.insert_task(allocatable_task("t")));
+            BOOST_OUTCOME_TRY(store.insert_pod(intent_pod("p")));
+            return Errc::conflict;
+        });
+        REQUIRE(done.error() == Errc::conflict);
+        REQUIRE(runs == 1);
+        REQUIRE(unchanged());
+    }
+    SECTION("a unit inside another joins it: both stored or neither")
+    {
+        const Unchanged unchanged{store};
+        const auto done = store.atomically([&]() -> Result<void> {
+            BOOST_OUTCOME_TRY(store.insert_task(allocatable_task("outer")));
+            BOOST_OUTCOME_TRY(store.atomically([&] { return store.insert_task(allocatable_task("inner")); }));
+            return Errc::conflict;
+        });
+        REQUIRE(done.error() == Errc::conflict);
+        REQUIRE(unchanged());
+    }
+    SECTION("a member that fails inside a unit takes back its own writes only")
+    {
+        seed(store, new_pod_dispatcher("other", {}, {"taken"}));
+        const PodDispatcher colliding = new_pod_dispatcher("group", {"t"}, {"free", "taken"});
+        const auto done = store.atomically([&]() -> Result<void> {
+            BOOST_OUTCOME_TRY(store.insert_task(allocatable_task("t")));
+            REQUIRE(store.insert_dispatcher(colliding).error() == Errc::duplicate_key);
+            return boost::outcome_v2::success();
+        });
+        REQUIRE(done);
+        REQUIRE(stored_task(store, "t").id == "t");
+        REQUIRE(find_one_by_id(store, colliding.id).value() == std::nullopt);
+        REQUIRE(find_one_by_pod_id(store, "free").value() == std::nullopt);
+    }
+    SECTION("another store on the file sees a unit's writes only once it commits")
+    {
+        SqliteStore other = open_store(store.database());
+        REQUIRE(store.atomically([&]() -> Result<void> {
+            BOOST_OUTCOME_TRY(store.insert_task(allocatable_task("t")));
+            REQUIRE(other.find_task("t").value() == std::nullopt);
+            return boost::outcome_v2::success();
+        }));
+        REQUIRE(other.find_task("t").value());
+    }
+}
+
+TEST_CASE("SqliteStore waits for a database another process holds", "[sqlite]")
+{
+    const ScratchDirectory dir;
+    SqliteStoreOptions options;
+    options.busy_timeout = std::chrono::milliseconds{20};
+    options.max_attempts = 3;
+    SqliteStore store = open_store(dir.database(), options);
+    WriteLockHolder other_process{dir.database()};
+    std::atomic<int> runs = 0;
+    const auto insert = [&] {
+        return store.atomically([&] {
+            ++runs;
+            return store.insert_task(allocatable_task("t"));
+        });
+    };
+
+    SECTION("a unit that cannot start within the busy timeout is tried again, and runs once the lock is free")
+    {
+        std::jthread releaser{[&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds{30});
+            other_process.release();
+        }};
+        REQUIRE(insert());
+        REQUIRE(runs == 1);
+    }
+    SECTION("one that never gets the lock fails with store_unavailable, having run nothing")
+    {
+        REQUIRE(insert().error() == Errc::store_unavailable);
+        REQUIRE(runs == 0);
+        REQUIRE(store.last_error_message().find("locked") != std::string::npos);
+        other_process.release();
+        REQUIRE(store.find_task("t").value() == std::nullopt);
+    }
+}
+
+TEST_CASE("SqliteStore reports what it cannot do", "[sqlite]")
+{
+    const ScratchDirectory dir;
+
+    SECTION("a file it cannot open: store_unavailable")
+    {
+        REQUIRE(SqliteStore::open(dir.path() / "missing" / "store.db").error() == Errc::store_unavailable);
+    }
+    SECTION("a database only one connection could see: invalid_argument")
+    {
+        REQUIRE(SqliteStore::open(":memory:").error() == Errc::invalid_argument);
+        REQUIRE(SqliteStore::open("").error() == Errc::invalid_argument);
+    }
+    SECTION("a row another program wrote badly: store_unavailable, with what it was")
+    {
+        SqliteStore store = open_store(dir.database());
+        execute_elsewhere(dir.database(), "INSERT INTO tasks (id, document) VALUES (x'74', 'not json')");
+        REQUIRE(store.find_task("t").error() == Errc::store_unavailable);
+        REQUIRE(store.last_error_message().find("tasks") != std::string::npos);
+    }
+    SECTION("a document JSON cannot hold: invalid_argument, nothing written")
+    {
+        SqliteStore store = open_store(dir.database());
+        Task task = allocatable_task("t");
+        task.activated_time = Timestamp{std::chrono::years{9000}};
+        const Unchanged unchanged{store};
+        REQUIRE(store.insert_task(task).error() == Errc::invalid_argument);
+        REQUIRE(unchanged());
+    }
+}
+
+TEST_CASE("SqliteStore dispatches with the same statements from a queue of 10 and of 10 000", "[sqlite]")
+{
+    const auto statements_of_a_dispatch = [](int queue_length) {
+        const ScratchDirectory dir;
+        std::vector<std::string> statements;
+        bool counting = false;
+        SqliteStoreOptions options;
+        options.before_statement = [&](std::string_view sql) {
+            if (counting) {
+                statements.emplace_back(sql);
+            }
+        };
+        SqliteStore store = open_store(dir.database(), std::move(options));
+        std::vector<std::string> queue;
+        REQUIRE(store.atomically([&]() -> Result<void> {
+            BOOST_OUTCOME_TRY(store.insert_project_ref(enabled_project()));
+            BOOST_OUTCOME_TRY(store.insert_pod(running_pod("p")));
+            for (int i = 0; i < queue_length; ++i) {
+                queue.push_back("t" + std::to_string(i));
+                BOOST_OUTCOME_TRY(store.insert_task(dispatchable_task(queue.back())));
+            }
+            return new_pod_dispatcher("group", queue, {"p"}).insert(store);
+        }));
+        counting = true;
+        REQUIRE(dispatch_next_task(store, "p").value()->id == "t0");
+        return statements;
+    };
+    const auto short_queue = statements_of_a_dispatch(10);
+    REQUIRE_FALSE(short_queue.empty());
+    REQUIRE(statements_of_a_dispatch(10'000) == short_queue);
+}
