@@ -21,7 +21,9 @@
 //
 // Every dispatcher of the race holds as many dispatchable tasks as running pods, and each
 // pod is asked for by several workers (dispatch_next_task). After the race, race_violations
-// compares what the workers report with what the store holds.
+// compares what the workers report with what the store holds. A program with a main of
+// its own (a benchmark) starts with `if (is_race_worker(argc, argv)) return
+// race_worker_main(argc, argv, open);` instead.
 
 #include <pod_dispatcher/operations.hpp>
 #include <pod_dispatcher/store_contents.hpp>

@@ -102,6 +102,16 @@ std::vector<EventType> event_types(S& store, std::string_view resource_id)
     return types;
 }
 
+/// The task dispatch_next_task hands the pod; it must hand one.
+template <Store S>
+Task handed(S& store, std::string_view pod_id)
+{
+    auto task = dispatch_next_task(store, pod_id);
+    REQUIRE(task);
+    REQUIRE(task.value());
+    return *task.value();
+}
+
 /// Sets a stored pod's status, as the system that starts pods would.
 template <Store S>
 void set_pod_status(S& store, std::string_view pod_id, PodStatus status)

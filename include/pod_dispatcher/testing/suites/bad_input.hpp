@@ -428,16 +428,6 @@ inline bool is_one_of(std::error_code error, const std::vector<Errc>& allowed)
     return std::ranges::any_of(allowed, [&](Errc e) { return error == e; });
 }
 
-/// The task the pod is handed; it must be handed one.
-template <class S>
-Task handed_to(S& store, const std::string& pod_id)
-{
-    auto task = dispatch_next_task(store, pod_id);
-    REQUIRE(task);
-    REQUIRE(task.value());
-    return *task.value();
-}
-
 /// Carries x through allocate, dispatch_next_task and finish_task as the ids of a task
 /// and a pod, and requires them back byte for byte. Derived ids share x as a prefix, so a
 /// store that cut ids short would make them collide.
@@ -456,9 +446,9 @@ void require_literal_allocation_and_dispatch(S& store, const std::string& x)
     CHECK(find_one_by_pod_id(store, x + "-pod").value() == allocated.value());
     CHECK(find_one_by_group_id(store, x + "-task").value() == allocated.value());
 
-    const Task handed = handed_to(store, x + "-pod");
-    CHECK(handed.id == x + "-task");
-    CHECK(handed.pod_id == x + "-pod");
+    const Task dispatched = handed(store, x + "-pod");
+    CHECK(dispatched.id == x + "-task");
+    CHECK(dispatched.pod_id == x + "-pod");
     CHECK(stored_pod(store, x + "-pod").running_task_id == x + "-task");
     CHECK(events_of(store, x + "-task").at(1).data == EventData{DispatchData{x + "-pod", 0}});
     CHECK(events_of(store, x + "-pod").at(0).data == EventData{AssignmentData{x + "-task", 0}});
@@ -526,9 +516,9 @@ void require_literal_task_group(S& store, const std::string& x)
     CHECK(d.value().pod_ids == std::vector{x + "-group-pod"});
 
     set_pod_status(store, x + "-group-pod", PodStatus::running);
-    CHECK(handed_to(store, x + "-group-pod").id == x + "-first");
+    CHECK(handed(store, x + "-group-pod").id == x + "-first");
     REQUIRE(finish_task(store, x + "-group-pod", TaskStatus::succeeded));
-    CHECK(handed_to(store, x + "-group-pod").id == x + "-last");
+    CHECK(handed(store, x + "-group-pod").id == x + "-last");
     CHECK(stored_pod(store, x + "-group-pod").running_task_id == x + "-last");
 }
 

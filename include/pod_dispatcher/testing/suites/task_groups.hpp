@@ -29,16 +29,6 @@ PodDispatcher allocated(S& store, Task task, const std::string& pod_id)
     return std::move(d).value();
 }
 
-/// The task the pod is handed; it must be handed one.
-template <class S>
-Task handed(S& store, const std::string& pod_id)
-{
-    auto task = dispatch_next_task(store, pod_id);
-    REQUIRE(task);
-    REQUIRE(task.value());
-    return *task.value();
-}
-
 /// Allocates three tasks of group "g" (orders 1 to 3, max_hosts as given) with pods
 /// p1..p3, starts the pods the group took, and returns the dispatcher.
 template <class S>
@@ -104,7 +94,7 @@ void task_groups_suite()
     SECTION("a group task's dispatch leaves the pod running, and records no status change")
     {
         detail::three_task_group(store, 1);
-        const Task task = detail::handed(store, "p1");
+        const Task task = handed(store, "p1");
         REQUIRE(task.id == "t1");
         REQUIRE(task.status == TaskStatus::dispatched);
         const Pod pod = stored_pod(store, "p1");
@@ -117,12 +107,12 @@ void task_groups_suite()
     SECTION("a pod that finished a task takes the group's next, one at a time, in order")
     {
         detail::three_task_group(store, 1);
-        REQUIRE(detail::handed(store, "p1").id == "t1");
+        REQUIRE(handed(store, "p1").id == "t1");
         REQUIRE(dispatch_next_task(store, "p1").error() == Errc::pod_busy);
         REQUIRE(finish_task(store, "p1", TaskStatus::succeeded));
-        REQUIRE(detail::handed(store, "p1").id == "t2");
+        REQUIRE(handed(store, "p1").id == "t2");
         REQUIRE(finish_task(store, "p1", TaskStatus::succeeded));
-        REQUIRE(detail::handed(store, "p1").id == "t3");
+        REQUIRE(handed(store, "p1").id == "t3");
         REQUIRE(stored_task(store, "t2").status == TaskStatus::succeeded);
         REQUIRE(event_types(store, "p1") == std::vector<EventType>(3, EventType::pod_assigned_task));
     }
@@ -140,7 +130,7 @@ void task_groups_suite()
     SECTION("a single-host group stops after a task that did not succeed")
     {
         const PodDispatcher d = detail::three_task_group(store, 1);
-        REQUIRE(detail::handed(store, "p1").id == "t1");
+        REQUIRE(handed(store, "p1").id == "t1");
         REQUIRE(finish_task(store, "p1", TaskStatus::failed));
 
         auto next = dispatch_next_task(store, "p1");
@@ -161,7 +151,7 @@ void task_groups_suite()
     SECTION("a single-host group stops for assign_next_task too")
     {
         PodDispatcher d = detail::three_task_group(store, 1);
-        REQUIRE(detail::handed(store, "p1").id == "t1");
+        REQUIRE(handed(store, "p1").id == "t1");
         REQUIRE(finish_task(store, "p1", TaskStatus::failed));
         d = stored_dispatcher(store, d.id);
         Pod pod = stored_pod(store, "p1");
@@ -174,17 +164,17 @@ void task_groups_suite()
     SECTION("a single-host group carries on after a task that succeeded")
     {
         detail::three_task_group(store, 1);
-        REQUIRE(detail::handed(store, "p1").id == "t1");
+        REQUIRE(handed(store, "p1").id == "t1");
         REQUIRE(finish_task(store, "p1", TaskStatus::succeeded));
-        REQUIRE(detail::handed(store, "p1").id == "t2");
+        REQUIRE(handed(store, "p1").id == "t2");
     }
     SECTION("a group with more pods carries on after a failure")
     {
         detail::three_task_group(store, 2);
-        REQUIRE(detail::handed(store, "p1").id == "t1");
-        REQUIRE(detail::handed(store, "p2").id == "t2");
+        REQUIRE(handed(store, "p1").id == "t1");
+        REQUIRE(handed(store, "p2").id == "t2");
         REQUIRE(finish_task(store, "p1", TaskStatus::failed));
-        REQUIRE(detail::handed(store, "p1").id == "t3");
+        REQUIRE(handed(store, "p1").id == "t3");
     }
 }
 
