@@ -70,7 +70,7 @@ int main()
         return 1;
     }
     std::printf("connected; units of work run %s\n",
-                mode.value() == TransactionMode::transactions ? "in transactions" : "without transactions");
+                mode.value() == TransactionMode::transactions ? "in transactions" : "under claims, without transactions");
 
     if (failed("storing the project", store.insert_project_ref(pd::ProjectRef{.id = "demo"}), store)) {
         return 1;
@@ -90,9 +90,11 @@ int main()
                     d.value().pod_ids.size());
 
         // The container comes up: its pod is now running and asks for work.
-        pd::Pod running = pod;
+        pd::Pod running;
         running.status = pd::PodStatus::running;
-        if (failed("starting the pod", store.replace_pod(pod, running), store)) {
+        const auto status = pd::FieldSet<pd::Pod>::of(&pd::Pod::status);
+        if (failed("starting the pod", store.update_pod(pd::FieldUpdate<pd::Pod>{pod.id, status, pod, status, running}),
+                   store)) {
             return 1;
         }
         auto next = pd::dispatch_next_task(store, pod.id);
@@ -106,7 +108,11 @@ int main()
         auto again = pd::dispatch_next_task(store, pod.id);
         std::printf("  %s asks again: %s\n", pod.id.c_str(), again ? "nothing left" : again.error().message().c_str());
     }
-    for (const pd::Event& e : store.events_for("task-0")) {
+    const auto events = store.events_for("task-0");
+    if (failed("reading events", events, store)) {
+        return 1;
+    }
+    for (const pd::Event& e : events.value()) {
         std::printf("event for task-0: %s\n", boost::json::serialize(boost::json::value_from(e)).c_str());
     }
     return 0;

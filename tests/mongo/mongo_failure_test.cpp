@@ -1,4 +1,5 @@
-// What MongoStore does when the server is away or the URI is wrong.
+// What MongoStore does when the server is away or the URI is wrong, and what needs no
+// server at all.
 
 #include <pod_dispatcher_mongo/mongo_store.hpp>
 
@@ -27,7 +28,9 @@ TEST_CASE("MongoStore reports an unreachable server as store_unavailable")
         CHECK(store.mode().error() == Errc::store_unavailable);
         CHECK(store.atomically([] { return pd::Result<void>{boost::outcome_v2::success()}; }).error()
               == Errc::store_unavailable);
-        CHECK(store.events_for("t").empty());
+        CHECK(store.events_for("t").error() == Errc::store_unavailable);
+        CHECK(store.snapshot().error() == Errc::store_unavailable);
+        CHECK_FALSE(store.rolls_back());
     }
     SECTION("quickly")
     {
@@ -40,4 +43,13 @@ TEST_CASE("MongoStore refuses a malformed URI")
 {
     CHECK(MongoStore::open("not a uri").error() == Errc::invalid_argument);
     CHECK(MongoStore::open("mongodb://").error() == Errc::invalid_argument);
+}
+
+TEST_CASE("MongoStore's uri_naming_database names a database in a URI, keeping hosts and options")
+{
+    using pod_dispatcher_mongo::uri_naming_database;
+    CHECK(uri_naming_database("mongodb://h:1/", "d") == "mongodb://h:1/d");
+    CHECK(uri_naming_database("mongodb://h:1", "d") == "mongodb://h:1/d");
+    CHECK(uri_naming_database("mongodb://h:1,g:2/old?replicaSet=r", "d") == "mongodb://h:1,g:2/d?replicaSet=r");
+    CHECK(uri_naming_database("mongodb://h:1?w=1", "d") == "mongodb://h:1/d?w=1");
 }

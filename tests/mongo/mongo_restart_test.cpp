@@ -7,9 +7,10 @@
 // scripts/install-deps.sh --all builds; without a working one the test is skipped.
 
 #include "mongo_test_store.hpp"
-#include "support/documents.hpp"
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
+#include <pod_dispatcher/testing/samples.hpp>
+#include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher_mongo/mongo_store.hpp>
 
 #include <catch2/catch_test_macros.hpp>
@@ -39,7 +40,7 @@
 extern char** environ;
 
 namespace pd = pod_dispatcher;
-using namespace pod_dispatcher::test;
+using namespace pod_dispatcher::testing;
 using pod_dispatcher::Errc;
 using pod_dispatcher_mongo::MongoStore;
 using pod_dispatcher_mongo::MongoStoreOptions;
@@ -183,7 +184,8 @@ public:
     bool start()
     {
         fs::create_directories(dir_ / "data");
-        pid_ = spawn({binary_, "--handler=sqlite", "--sqlite-url=file:" + (dir_ / "data").string() + "/",
+        pid_ = spawn({binary_, "--handler=sqlite",
+                      "--sqlite-url=file:" + (dir_ / "data").string() + "/?_pragma=synchronous(normal)",
                       "--listen-addr=127.0.0.1:" + std::to_string(port_), "--state-dir=" + dir_.string(),
                       "--debug-addr=-", "--telemetry=disable", "--log-level=WARN"},
                      (dir_ / "ferretdb.log").string());

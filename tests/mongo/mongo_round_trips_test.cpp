@@ -1,29 +1,37 @@
 // How many commands (round trips) the operations cost on MongoStore, counted by the
-// driver's command-started events, with the time each operation takes.
+// driver's command-started events, with the time each operation takes. The commands
+// follow the store calls tests/core/store_calls_test.cpp pins, with what the server's
+// mode adds: the commit of a transaction, or, without transactions, the claim before the
+// first conditional write and the dispatcher's write held back to the end.
 
 #include "mongo_test_store.hpp"
-#include "support/documents.hpp"
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
+#include <pod_dispatcher/testing/samples.hpp>
+#include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher_mongo/mongo_store.hpp>
 
 #include <catch2/catch_test_macros.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <initializer_list>
 #include <iostream>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pd = pod_dispatcher;
-using namespace pod_dispatcher::test;
+using namespace pod_dispatcher::testing;
 using pod_dispatcher_mongo::Capabilities;
 using pod_dispatcher_mongo::MongoStore;
 using pod_dispatcher_mongo::MongoStoreOptions;
 using pod_dispatcher_mongo::TransactionMode;
 
 namespace {
+
+using Names = std::vector<std::string>;
 
 /// The names of the commands a store sent since the last take().
 class CommandLog {
@@ -38,7 +46,7 @@ public:
         return o;
     }
 
-    std::vector<std::string> take()
+    Names take()
     {
         std::lock_guard lock{mutex_};
         return std::exchange(names_, {});
@@ -46,28 +54,43 @@ public:
 
 private:
     std::mutex mutex_;
-    std::vector<std::string> names_;
+    Names names_;
 };
 
-using Names = std::vector<std::string>;
-
-/// What an operation costs on this server besides its own reads and writes.
-struct Extras {
-    bool sets_pods = false;    ///< A write that adds pods; without a unique pod index it checks them.
-    bool checks_first = false; ///< Without rollback, it reads what it checks before writing.
-};
-
-Names with_server_extras(Names names, const Capabilities& caps, Extras extras)
+/// The commands of one unit of work on this server, given its reads ("find"), inserts
+/// and guarded writes ("update...") in the order it makes them. With transactions: those,
+/// and the commit. Without: a claim ("insert") before the first guarded write of a unit
+/// that read a dispatcher (not of one that read none: "update unclaimed"), and the
+/// dispatcher's write ("update dispatcher") held back to the end. A guarded write of a
+/// task or pod is a findAndModify where updates are atomic, else an update by _id after a
+/// read of a document the unit has not read ("update unread").
+Names unit_of_work(const Capabilities& caps, std::initializer_list<std::string> steps)
 {
-    if (extras.sets_pods && !caps.unique_pod_index) {
-        // The pods check reads before the dispatcher's write.
-        const auto write = std::ranges::find(names, "update");
-        names.insert(write, "find");
+    const bool transactions = caps.mode == TransactionMode::transactions;
+    Names names;
+    bool claimed = transactions;
+    bool held_back = false;
+    for (const std::string& step : steps) {
+        const bool conditional = step.starts_with("update");
+        if (conditional && !claimed && step != "update unclaimed") {
+            names.emplace_back("insert");
+            claimed = true;
+        }
+        if (step == "update dispatcher" && !transactions) {
+            held_back = true;
+        } else if (step == "update unread" && !caps.atomic_updates) {
+            names.insert(names.end(), {"find", "update"});
+        } else if (conditional && step != "update dispatcher") {
+            names.emplace_back(caps.atomic_updates ? "findAndModify" : "update");
+        } else {
+            names.push_back(step == "update dispatcher" ? "update" : step);
+        }
     }
-    if (caps.mode == TransactionMode::transactions) {
+    if (held_back) {
+        names.emplace_back("update");
+    }
+    if (transactions) {
         names.emplace_back("commitTransaction");
-    } else if (extras.checks_first) {
-        names.insert(names.begin(), "find");
     }
     return names;
 }
@@ -84,8 +107,7 @@ void report_latency(const char* name, std::size_t round_trips, Setup setup, Op o
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
     std::ranges::sort(ms);
-    std::cout << "mongo: " << name << ": " << round_trips << " round trips, median " << ms[ms.size() / 2]
-              << " ms\n";
+    std::cout << "mongo: " << name << ": " << round_trips << " round trips, median " << ms[ms.size() / 2] << " ms\n";
 }
 
 } // namespace
@@ -95,8 +117,10 @@ TEST_CASE("MongoStore's round trips per operation")
     CommandLog log;
     auto store_ptr = pod_dispatcher_mongo::test::fresh_store(log.options());
     MongoStore& store = *store_ptr;
-    const auto caps = store.capabilities();
-    REQUIRE(caps);
+    const auto found = store.capabilities();
+    REQUIRE(found);
+    const Capabilities caps = found.value();
+    const bool transactions = caps.mode == TransactionMode::transactions;
     seed(store, enabled_project());
     (void)log.take();
 
@@ -107,8 +131,11 @@ TEST_CASE("MongoStore's round trips per operation")
         auto pod = intent_pod("p1");
         (void)log.take();
         REQUIRE(pd::allocate(store, task, pod));
-        const Names expected = with_server_extras({"update", "insert", "update", "insert"}, caps.value(),
-                                                  {.sets_pods = true, .checks_first = true});
+        // Without rollback it reads the task, the group's dispatcher and the pod's holder
+        // first. The new dispatcher is inserted, not claimed; the pod was seen free.
+        const Names expected =
+            transactions ? unit_of_work(caps, {"insert", "insert", "update", "insert"})
+                         : unit_of_work(caps, {"find", "find", "find", "insert", "insert", "update unclaimed", "insert"});
         CHECK(log.take() == expected);
 
         report_latency("allocate (first, new dispatcher)", expected.size(),
@@ -130,37 +157,24 @@ TEST_CASE("MongoStore's round trips per operation")
             seed(store, pd::PodDispatcher{.id = "d", .group_id = "t1", .pod_ids = {"p0", "p2"}});
             (void)log.take();
             REQUIRE(pd::allocate(store, task, pod));
-            CHECK(log.take() == with_server_extras({"find", "update", "update", "insert"}, caps.value(),
-                                                     {.checks_first = true}));
+            CHECK(log.take() ==
+                  (transactions ? unit_of_work(caps, {"find", "update dispatcher", "update", "insert"})
+                                : unit_of_work(caps, {"find", "find", "update dispatcher", "update", "insert"})));
         }
         SECTION("adding the pod and storing it")
         {
             seed(store, pd::PodDispatcher{.id = "d", .group_id = "t1"});
             (void)log.take();
             REQUIRE(pd::allocate(store, task, pod));
+            // With transactions (on MongoDB, with its unique pod index) it takes the task on
+            // trust; without, it reads it, and whether another dispatcher holds the pod.
             CHECK(log.take() ==
-                  with_server_extras({"find", "update", "insert", "update", "insert"}, caps.value(),
-                                                     {.sets_pods = true, .checks_first = true}));
+                  (transactions ? unit_of_work(caps, {"find", "insert", "update dispatcher", "update", "insert"})
+                                : unit_of_work(caps, {"find", "find", "find", "insert", "update dispatcher", "update",
+                                                      "insert"})));
         }
     }
-    SECTION("allocate, a first allocation into a dispatcher stored by hand: the guess costs its upsert")
-    {
-        if (caps.value().mode == TransactionMode::transactions) {
-            SKIP("pinned without transactions only: there the failed upsert also aborts one");
-        }
-        seed(store, pd::PodDispatcher{.id = "d", .group_id = "t1", .pod_ids = {"p0", "p2"}});
-        seed(store, allocatable_task("t1"));
-        auto task = allocatable_task("t1");
-        auto pod = intent_pod("p1");
-        (void)log.take();
-        REQUIRE(pd::allocate(store, task, pod));
-        Names expected = with_server_extras({"update"}, caps.value(), {.sets_pods = true, .checks_first = true});
-        const Names reread =
-            with_server_extras({"find", "update", "update", "insert"}, caps.value(), {.checks_first = true});
-        expected.insert(expected.end(), reread.begin(), reread.end());
-        CHECK(log.take() == expected);
-    }
-    SECTION("dispatch_next_task and assign_next_task, the head of the queue dispatchable")
+    SECTION("dispatch_next_task, assign_next_task and finish_task, the head of the queue dispatchable")
     {
         std::vector<std::string> task_ids;
         std::vector<std::string> pod_ids;
@@ -175,18 +189,25 @@ TEST_CASE("MongoStore's round trips per operation")
         (void)log.take();
 
         REQUIRE(pd::dispatch_next_task(store, "p0").value().value().id == "t0");
-        const Names dispatch = with_server_extras(
-            {"find", "find", "find", "findAndModify", "update", "update", "insert"}, caps.value(),
-            {.checks_first = true});
+        const Names dispatch =
+            unit_of_work(caps, {"find", "find", "find", "update unread", "update", "update dispatcher", "insert"});
         CHECK(log.take() == dispatch);
 
         auto current = stored_dispatcher(store, d.id);
         auto pod = stored_pod(store, "p1");
         (void)log.take();
         REQUIRE(current.assign_next_task(store, pod).value().value().id == "t1");
-        const Names assign = with_server_extras(
-            {"find", "find", "findAndModify", "update", "update", "insert"}, caps.value(), {});
+        // Without rollback it checks the caller's copy against the stored queue first.
+        const Names assign =
+            transactions
+                ? unit_of_work(caps, {"find", "find", "update unread", "update", "update dispatcher", "insert"})
+                : unit_of_work(caps, {"find", "find", "find", "update unread", "update", "update dispatcher", "insert"});
         CHECK(log.take() == assign);
+
+        REQUIRE(pd::finish_task(store, "p0", pd::TaskStatus::succeeded));
+        // It reads no dispatcher, so it claims none (see the README).
+        const Names finish = unit_of_work(caps, {"find", "find", "update unclaimed", "update unclaimed", "insert"});
+        CHECK(log.take() == finish);
 
         int next = 2;
         report_latency("dispatch_next_task", dispatch.size(), [&](int) { return "p" + std::to_string(next++); },
@@ -196,5 +217,10 @@ TEST_CASE("MongoStore's round trips per operation")
                 return std::pair{stored_dispatcher(store, d.id), stored_pod(store, "p" + std::to_string(next++))};
             },
             [&](auto& s) { return s.first.assign_next_task(store, s.second).has_value(); });
+        int finished = 2;
+        report_latency("finish_task", finish.size(), [&](int) { return "p" + std::to_string(finished++); },
+                       [&](const std::string& p) {
+                           return pd::finish_task(store, p, pd::TaskStatus::succeeded).has_value();
+                       });
     }
 }

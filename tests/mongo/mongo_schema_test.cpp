@@ -4,6 +4,7 @@
 #include "mongo_test_store.hpp"
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
+#include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher_mongo/mongo_store.hpp>
 
 #include <catch2/catch_test_macros.hpp>
@@ -13,30 +14,20 @@
 
 #include <chrono>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace pd = pod_dispatcher;
 using pod_dispatcher::Errc;
+using pod_dispatcher::testing::stored_dispatcher;
 using pod_dispatcher_mongo::MongoStore;
 using pod_dispatcher_mongo::test::at;
 using pod_dispatcher_mongo::test::fresh_store;
-using pod_dispatcher_mongo::test::server_uri;
+using pod_dispatcher_mongo::test::insert_bare;
+using pod_dispatcher_mongo::test::with_bare_collection;
 
 namespace {
-
-/// Calls f(collection) with a bare driver handle on one of the store's collections.
-template <class F>
-void with_bare_collection(const MongoStore& store, const char* collection, F&& f)
-{
-    pod_dispatcher_mongo::detail::ensure_driver_initialised();
-    mongoc_client_t* client = mongoc_client_new(server_uri().c_str());
-    REQUIRE(client != nullptr);
-    mongoc_collection_t* c = mongoc_client_get_collection(client, store.database().c_str(), collection);
-    f(c);
-    mongoc_collection_destroy(c);
-    mongoc_client_destroy(client);
-}
 
 /// The BSON type of each top-level field of the one document of a collection whose
 /// _id (or resource_id, for events) is id.
@@ -67,16 +58,6 @@ std::map<std::string, bson_type_t> stored_types(const MongoStore& store, const c
     return types;
 }
 
-/// Inserts doc as another client would; takes ownership of it.
-void insert_bare(const MongoStore& store, const char* collection, bson_t* doc)
-{
-    with_bare_collection(store, collection, [&](mongoc_collection_t* c) {
-        bson_error_t error;
-        CHECK(mongoc_collection_insert_one(c, doc, nullptr, nullptr, &error));
-    });
-    bson_destroy(doc);
-}
-
 } // namespace
 
 TEST_CASE("MongoStore stores documents with the spec's field names and BSON types")
@@ -86,26 +67,32 @@ TEST_CASE("MongoStore stores documents with the spec's field names and BSON type
     SECTION("a dispatcher, inserted, updated or upserted")
     {
         REQUIRE(store->insert_dispatcher(pd::PodDispatcher{.id = "d", .group_id = "g", .pod_ids = {"p"},
-                                                           .task_ids = {"t"}, .modification_count = 0,
+                                                           .task_ids = {"t", "u", "v"}, .modification_count = 0,
                                                            .last_modified = at(1'800'000'000'000)}));
         const std::map<std::string, bson_type_t> expected{
             {"_id", BSON_TYPE_UTF8},      {"group_id", BSON_TYPE_UTF8},           {"pod_ids", BSON_TYPE_ARRAY},
             {"task_ids", BSON_TYPE_ARRAY}, {"modification_count", BSON_TYPE_INT64}, {"last_modified", BSON_TYPE_DATE_TIME},
         };
         CHECK(stored_types(*store, "pod_dispatchers", "_id", "d") == expected);
-        REQUIRE(store->update_dispatcher(pd::by_id("d"), pd::DispatcherUpdate{.dequeue = "t", .last_modified = at(1)})
-                    .value()
-                    .updated
-                == 1);
+        const pd::Query at_zero{.id = "d", .modification_count = 0};
+        REQUIRE(store->update_dispatcher(at_zero, pd::DispatcherUpdate{.dequeue = {"t"}, .last_modified = at(1)}).value());
         CHECK(stored_types(*store, "pod_dispatchers", "_id", "d") == expected);
-        REQUIRE(store->upsert_dispatcher(pd::Query{.modification_count = 0},
-                                         pd::DispatcherUpdate{.id = "e", .group_id = "h", .last_modified = at(1)}));
+        const pd::Query at_one{.id = "d", .modification_count = 1};
+        REQUIRE(store->update_dispatcher(at_one, pd::DispatcherUpdate{.dequeue = {"u", "v"}, .last_modified = at(2),
+                                                                      .increment = 2})
+                    .value());
+        CHECK(stored_types(*store, "pod_dispatchers", "_id", "d") == expected);
+        CHECK(stored_dispatcher(*store, "d").task_ids.empty());
+        REQUIRE(pd::upsert_one(*store, pd::Query{.id = "e", .modification_count = 0},
+                               pd::DispatcherUpdate{.id = "e", .group_id = "h", .last_modified = at(1)}));
         CHECK(stored_types(*store, "pod_dispatchers", "_id", "e") == expected);
     }
     SECTION("a task: enums as strings, set timestamps as dates, unset ones omitted")
     {
         REQUIRE(store->insert_task(pd::Task{.id = "t", .activated_time = at(1'800'000'000'000),
-                                            .depends_on = {{"u", true, false}}}));
+                                            .depends_on = {{"u", true, false}}, .task_group = "tg",
+                                            .build_variant = "bv", .version = "v1", .task_group_max_hosts = 2,
+                                            .task_group_order = 3}));
         const auto types = stored_types(*store, "tasks", "_id", "t");
         CHECK(types.at("_id") == BSON_TYPE_UTF8);
         CHECK(types.at("status") == BSON_TYPE_UTF8);
@@ -114,20 +101,27 @@ TEST_CASE("MongoStore stores documents with the spec's field names and BSON type
         CHECK(types.at("priority") == BSON_TYPE_INT64);
         CHECK(types.at("execution") == BSON_TYPE_INT32);
         CHECK(types.at("depends_on") == BSON_TYPE_ARRAY);
+        for (const char* name : {"task_group", "build_variant", "version"}) {
+            CHECK(types.at(name) == BSON_TYPE_UTF8);
+        }
+        CHECK(types.at("task_group_max_hosts") == BSON_TYPE_INT32);
+        CHECK(types.at("task_group_order") == BSON_TYPE_INT32);
         CHECK(types.count("dispatch_time") == 0);
         CHECK(types.count("id") == 0);
     }
-    SECTION("pods, project refs and events")
+    SECTION("pods, project refs and events: an event's payload is its data sub-document")
     {
         REQUIRE(store->insert_pod(pd::Pod{.id = "p"}));
         REQUIRE(store->insert_project_ref(pd::ProjectRef{.id = "r"}));
-        REQUIRE(store->insert_events({pd::Event{"t", pd::EventType::task_dispatched, at(1), {{"pod", "p"}}}}));
+        const pd::Event event{"t", pd::EventType::task_dispatched, at(1), pd::DispatchData{"p", 3}};
+        REQUIRE(store->insert_events(std::span<const pd::Event>(&event, 1)));
         CHECK(stored_types(*store, "pods", "_id", "p").at("status") == BSON_TYPE_UTF8);
         CHECK(stored_types(*store, "project_ref", "_id", "r").at("dispatching_disabled") == BSON_TYPE_BOOL);
-        const auto event = stored_types(*store, "events", "resource_id", "t");
-        CHECK(event.at("type") == BSON_TYPE_UTF8);
-        CHECK(event.at("timestamp") == BSON_TYPE_DATE_TIME);
-        CHECK(event.at("data") == BSON_TYPE_DOCUMENT);
+        const auto types = stored_types(*store, "events", "resource_id", "t");
+        CHECK(types.at("type") == BSON_TYPE_UTF8);
+        CHECK(types.at("timestamp") == BSON_TYPE_DATE_TIME);
+        CHECK(types.at("data") == BSON_TYPE_DOCUMENT);
+        CHECK(store->events_for("t").value() == std::vector<pd::Event>{event});
     }
 }
 
@@ -144,9 +138,11 @@ TEST_CASE("MongoStore stores and matches hostile ids literally")
         REQUIRE(store->insert_task(pd::Task{.id = "other"}));
         CHECK(store->find_task(id).value() == pd::Task{.id = id});
         CHECK(store->insert_task(pd::Task{.id = id}).error() == Errc::duplicate_key);
-        auto after = pd::Task{.id = id, .status = pd::TaskStatus::dispatched};
-        CHECK(store->replace_task(pd::Task{.id = id}, after));
-        CHECK(store->find_task(id).value() == after);
+        const pd::Task values{.status = pd::TaskStatus::dispatched};
+        const auto status = pd::FieldSet<pd::Task>::of(&pd::Task::status);
+        const auto after = store->update_task(pd::FieldUpdate<pd::Task>{id, status, pd::Task{}, status, values});
+        CHECK(after.value() == pd::Task{.id = id, .status = pd::TaskStatus::dispatched});
+        CHECK(store->find_task(id).value() == after.value());
         CHECK(store->find_task("nul").value() == pd::Task{.id = "nul"});
     }
     SECTION("as dispatcher, group, pod and task ids")
@@ -154,21 +150,21 @@ TEST_CASE("MongoStore stores and matches hostile ids literally")
         REQUIRE(store->insert_dispatcher(pd::PodDispatcher{.id = id, .group_id = id, .pod_ids = {id},
                                                            .task_ids = {id, "next"}}));
         REQUIRE(store->insert_dispatcher(pd::PodDispatcher{.id = "other", .group_id = "other"}));
-        CHECK(store->find_dispatcher(pd::by_pod_id(id), 10).value()->id == id);
-        CHECK(store->find_dispatcher(pd::by_group_id(id), 10).value()->id == id);
+        CHECK(store->find_dispatcher(pd::by_pod_id(id), pd::Projection{}).value()->id == id);
+        CHECK(store->find_dispatcher(pd::by_group_id(id), pd::Projection{}).value()->id == id);
         CHECK(store->find_dispatchers(pd::by_id(id)).value().size() == 1);
-        const pd::DispatcherUpdate dequeue{.dequeue = id, .last_modified = at(1)};
-        CHECK(store->update_dispatcher(pd::by_id(id), dequeue).value().updated == 1);
-        CHECK(store->find_dispatcher(pd::by_id(id), 10).value()->task_ids == std::vector<std::string>{"next"});
+        const pd::Query version{.id = id, .group_id = id, .modification_count = 0};
+        CHECK(store->update_dispatcher(version, pd::DispatcherUpdate{.dequeue = {id}, .last_modified = at(1)}).value());
+        CHECK(stored_dispatcher(*store, id).task_ids == std::vector<std::string>{"next"});
         CHECK(store->insert_dispatcher(pd::PodDispatcher{.id = "third", .group_id = "third", .pod_ids = {id}})
                   .error()
               == Errc::duplicate_key);
     }
-    SECTION("as an event's resource")
+    SECTION("as an event's resource and in its payload")
     {
-        const pd::Event event{id, pd::EventType::pod_status_changed, at(5), {{"pod", id}, {"list", {id}}}};
-        REQUIRE(store->insert_events({event}));
-        CHECK(store->events_for(id) == std::vector<pd::Event>{event});
+        const pd::Event event{id, pd::EventType::pod_assigned_task, at(5), pd::AssignmentData{id, 1}};
+        REQUIRE(store->insert_events(std::span<const pd::Event>(&event, 1)));
+        CHECK(store->events_for(id).value() == std::vector<pd::Event>{event});
     }
 }
 

@@ -5,15 +5,21 @@
 // official C driver.
 
 #include <pod_dispatcher_mongo/detail/bson_codec.hpp>
+#include <pod_dispatcher_mongo/detail/claims.hpp>
+#include <pod_dispatcher_mongo/detail/claims_unit.hpp>
 #include <pod_dispatcher_mongo/detail/connection.hpp>
 #include <pod_dispatcher_mongo/detail/dispatcher_bson.hpp>
-#include <pod_dispatcher_mongo/detail/pod_bson.hpp>
+#include <pod_dispatcher_mongo/detail/field_update_bson.hpp>
+#include <pod_dispatcher_mongo/detail/lone_write_gate.hpp>
 #include <pod_dispatcher_mongo/detail/raii.hpp>
+#include <pod_dispatcher_mongo/detail/server_setup.hpp>
+#include <pod_dispatcher_mongo/detail/transaction.hpp>
 #include <pod_dispatcher_mongo/options.hpp>
 
 #include <pod_dispatcher/dispatcher.hpp>
 #include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
+#include <pod_dispatcher/events.hpp>
 #include <pod_dispatcher/query.hpp>
 #include <pod_dispatcher/store.hpp>
 #include <pod_dispatcher/store_contents.hpp>
@@ -28,9 +34,13 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -46,15 +56,29 @@ inline constexpr std::string_view tasks = "tasks";
 inline constexpr std::string_view pods = "pods";
 inline constexpr std::string_view project_refs = "project_ref";
 inline constexpr std::string_view events = "events";
+inline constexpr std::string_view claims = detail::claims_collection;
 } // namespace collections
 
-/// A pod_dispatcher::Store on a MongoDB-wire server (MongoDB, FerretDB, ...).
+/// uri with its database (the path after the hosts) replaced by database: where other
+/// store objects, in this process or others, open the same data as a store opened with
+/// MongoStoreOptions::database.
+inline std::string uri_naming_database(std::string_view uri, std::string_view database)
+{
+    const std::size_t hosts = uri.find("://") == std::string_view::npos ? 0 : uri.find("://") + 3;
+    const std::size_t options = std::min(uri.find('?', hosts), uri.size());
+    const std::size_t path = std::min(uri.find('/', hosts), options);
+    return std::string(uri.substr(0, path)) + "/" + std::string(database) + std::string(uri.substr(options));
+}
+
+/// A pod_dispatcher::Store on a MongoDB-wire server (MongoDB, FerretDB, ...), and a
+/// pod_dispatcher::testing::TestableStore.
 ///
-/// Safe to share between threads; without transactions, its writes run one at a time.
-/// The first call that needs the server creates the indexes and detects what the server
-/// supports (capabilities(); five or six round trips, once per store). After that each member is one round trip, except where its
-/// comment says otherwise. Backend failures are Errc::store_unavailable; the driver's
-/// or server's message, which may quote stored data, is kept apart in
+/// Safe to share between threads, and to open many times over one database, from one
+/// process or many. The first call that needs the server creates the indexes and finds
+/// out what the server supports (capabilities(), six or seven round trips, once per
+/// store); mode() says which guarantees hold. After that each member is one round trip,
+/// except where its comment says otherwise. Backend failures are Errc::store_unavailable;
+/// the driver's or server's message, which may quote stored data, is kept apart in
 /// last_error_message(). A moved-from store may only be destroyed or assigned to.
 class MongoStore {
 public:
@@ -62,21 +86,29 @@ public:
     /// Server selection and connection time out after 2 s unless the URI says otherwise.
     static Result<MongoStore> open(std::string_view uri, MongoStoreOptions options = {})
     {
+        const auto lease = options.claim_lease;
         BOOST_OUTCOME_TRY(auto connection, detail::Connection::open(uri, std::move(options)));
-        return MongoStore{std::move(connection)};
+        return MongoStore{std::make_unique<State>(std::move(connection), lease)};
     }
 
-    /// What the server supports, detected on first use.
-    Result<Capabilities> capabilities() { return connection_->capabilities(); }
+    /// What the server supports, found out on first use.
+    Result<Capabilities> capabilities()
+    {
+        std::lock_guard lock{state_->setup_mutex};
+        if (!state_->capabilities) {
+            BOOST_OUTCOME_TRY(state_->capabilities, detail::ServerSetup{*state_->connection}.run());
+        }
+        return *state_->capabilities;
+    }
 
-    /// Whether atomically uses transactions on this server.
+    /// How units of work are kept apart, and so which guarantees hold (see TransactionMode).
     Result<TransactionMode> mode()
     {
         BOOST_OUTCOME_TRY(auto caps, capabilities());
         return caps.mode;
     }
 
-    /// Whether atomically undoes a failed unit (Store's optional member): only with
+    /// Whether a failed unit of work is sure to leave nothing written: only with
     /// transactions. False, too, while the server cannot be reached.
     bool rolls_back()
     {
@@ -86,12 +118,20 @@ public:
 
     /// The message of the last backend failure any thread met, for logs. It comes from
     /// the driver or the server and may quote ids.
-    std::string last_error_message() const { return connection_->last_error_message(); }
+    std::string last_error_message() const { return state_->connection->last_error_message(); }
 
-    const std::string& database() const noexcept { return connection_->database(); }
+    const std::string& database() const noexcept { return state_->connection->database(); }
 
-    /// Drops the store's database, with every collection in it.
-    Result<void> drop_database() { return connection_->drop_database(); }
+    /// Drops the store's database, with every collection in it; the next call that needs
+    /// the server sets it up again.
+    Result<void> drop_database()
+    {
+        {
+            std::lock_guard lock{state_->setup_mutex};
+            state_->capabilities.reset();
+        }
+        return state_->connection->drop_database();
+    }
 
     // ---- Dispatchers (the Store concept; store.hpp says what each member does).
 
@@ -99,68 +139,87 @@ public:
     {
         detail::Bson filter;
         BOOST_OUTCOME_TRY(prepare(detail::put_query(filter.get(), q)));
-        return connection_->find<pod_dispatcher::PodDispatcher>(collections::dispatchers, filter.get(),
-                                                               by_id_order().get());
+        BOOST_OUTCOME_TRY(see_own_writes());
+        return connection().find<pod_dispatcher::PodDispatcher>(collections::dispatchers, filter.get(),
+                                                                 by_id_order().get());
     }
 
-    /// Reads the queue's first max_task_ids ids only where the server can project a slice
-    /// of an array; elsewhere (FerretDB) it reads the whole queue and cuts it here.
+    /// Reads the queue's first ids only where the server can project a slice of an array;
+    /// elsewhere (FerretDB) it reads the whole queue and cuts it here.
     Result<std::optional<pod_dispatcher::PodDispatcher>> find_dispatcher(const pod_dispatcher::Query& q,
-                                                                         std::size_t max_task_ids)
+                                                                         const pod_dispatcher::Projection& p)
     {
         detail::Bson filter;
         BOOST_OUTCOME_TRY(auto caps, prepare(detail::put_query(filter.get(), q)));
-        const auto slice = static_cast<std::int32_t>(
-            std::min<std::size_t>(max_task_ids, std::numeric_limits<std::int32_t>::max()));
-        const detail::BsonPtr opts{caps.slice_projection
-                                       ? BCON_NEW("limit", BCON_INT64(1), "projection", "{", "task_ids", "{",
-                                                  "$slice", BCON_INT32(slice), "}", "}")
-                                       : BCON_NEW("limit", BCON_INT64(1))};
-        BOOST_OUTCOME_TRY(auto found, first_of<pod_dispatcher::PodDispatcher>(collections::dispatchers,
-                                                                            filter.get(), opts.get()));
-        if (found && found->task_ids.size() > max_task_ids) {
-            found->task_ids.resize(max_task_ids);
+        BOOST_OUTCOME_TRY(see_own_writes());
+        const detail::BsonPtr opts = find_options(caps, p);
+        BOOST_OUTCOME_TRY(auto found, connection().find<pod_dispatcher::PodDispatcher>(collections::dispatchers,
+                                                                                       filter.get(), opts.get()));
+        if (found.empty()) {
+            if (auto* unit = claims_unit(); unit != nullptr && q.pod_id && q == pod_dispatcher::by_pod_id(*q.pod_id)) {
+                unit->saw_free_pod(*q.pod_id);
+            }
+            return std::optional<pod_dispatcher::PodDispatcher>{};
         }
-        return found;
+        pod_dispatcher::PodDispatcher& d = found.front();
+        if (d.task_ids.size() > p.max_task_ids) {
+            d.task_ids.resize(p.max_task_ids);
+        }
+        if (!p.pod_ids) {
+            d.pod_ids.clear();
+        }
+        if (auto* unit = claims_unit()) {
+            unit->read(d, p);
+        }
+        return std::optional<pod_dispatcher::PodDispatcher>{std::move(d)};
     }
 
-    /// Errc::invalid_argument when d has no id or no group.
+    /// Errc::invalid_argument when d has no id or no group. Without a unique pod index,
+    /// one more round trip first when d holds pods its unit of work has not seen free.
     Result<void> insert_dispatcher(const pod_dispatcher::PodDispatcher& d)
     {
-        if (d.group_id.empty()) {
+        if (d.id.empty() || d.group_id.empty()) {
             return Errc::invalid_argument;
         }
         BOOST_OUTCOME_TRY(auto caps, capabilities());
-        const auto lock = connection_->exclusive(caps);
-        BOOST_OUTCOME_TRY(pods_free(d.pod_ids, [](const pod_dispatcher::PodDispatcher&) { return false; }));
-        return insert_document(collections::dispatchers, d);
+        auto* unit = claims_unit();
+        const auto unknown_pods = unit != nullptr ? unit->not_seen_free(d.pod_ids) : d.pod_ids;
+        if (!caps.unique_pod_index && !unknown_pods.empty()) {
+            BOOST_OUTCOME_TRY(pods_free(unknown_pods, d.id));
+        }
+        BOOST_OUTCOME_TRY(insert_document(collections::dispatchers, d));
+        if (unit != nullptr) {
+            detail::BsonPtr undo{bson_new()};
+            if (detail::put(undo.get(), pod_dispatcher::keys::id, d.id) &&
+                detail::put(undo.get(), pod_dispatcher::keys::modification_count, d.modification_count)) {
+                unit->inserted(collections::dispatchers, std::move(undo));
+            }
+        }
+        return boost::outcome_v2::success();
     }
 
-    /// A dequeue is {$pop: {task_ids: -1}} under a filter on the front, so its cost does
-    /// not grow with the queue.
-    Result<pod_dispatcher::ChangeInfo> update_dispatcher(const pod_dispatcher::Query& q,
-                                                         const pod_dispatcher::DispatcherUpdate& u)
+    /// A dequeue is {$pop} for one id and {$pullAll} for more, under a condition on the
+    /// front, so its cost does not grow with the queue. Without transactions, inside a unit
+    /// of work the write is held back to the unit's end (see claims_unit.hpp); outside one,
+    /// it is a unit of its own (three round trips: read, claim, write).
+    Result<bool> update_dispatcher(const pod_dispatcher::Query& q, const pod_dispatcher::DispatcherUpdate& u)
     {
-        detail::Bson filter;
-        detail::Bson changes;
-        BOOST_OUTCOME_TRY(
-            prepare(detail::put_update_filter(filter.get(), q, u) && detail::put_changes(changes.get(), u)));
-        return write_dispatcher(q, u, filter.get(), changes.get(), false);
-    }
-
-    /// Errc::invalid_argument when u dequeues, or when neither q nor u gives the id and
-    /// the group to insert. A stale q makes the insert collide: Errc::duplicate_key.
-    Result<pod_dispatcher::ChangeInfo> upsert_dispatcher(const pod_dispatcher::Query& q,
-                                                         const pod_dispatcher::DispatcherUpdate& u)
-    {
-        if (u.dequeue || (!q.id && u.id.empty()) || (!q.group_id && u.group_id.empty())) {
+        if (u.task_ids && !u.dequeue.empty()) {
             return Errc::invalid_argument;
         }
-        detail::Bson filter;
-        detail::Bson changes;
-        BOOST_OUTCOME_TRY(
-            prepare(detail::put_query(filter.get(), q) && detail::put_upsert_changes(changes.get(), q, u)));
-        return write_dispatcher(q, u, filter.get(), changes.get(), true);
+        BOOST_OUTCOME_TRY(auto caps, capabilities());
+        if (caps.mode == TransactionMode::transactions) {
+            return update_dispatcher_now(q, u, caps);
+        }
+        if (auto* unit = claims_unit()) {
+            return unit->update_dispatcher(q, u);
+        }
+        bool written = false;
+        BOOST_OUTCOME_TRY(atomically([&]() -> Result<void> {
+            BOOST_OUTCOME_TRY(written, update_dispatcher(q, u));
+            return boost::outcome_v2::success();
+        }));
+        return written;
     }
 
     // ---- Tasks, pods, project refs and events.
@@ -170,13 +229,10 @@ public:
         return find_by_id<pod_dispatcher::Task>(collections::tasks, id);
     }
 
-    /// Errc::duplicate_key for a stored id; Errc::invalid_argument for an empty one.
-    Result<void> insert_task(pod_dispatcher::Task task) { return insert_document(collections::tasks, task); }
-
-    /// A failed match costs a second round trip, to tell Errc::conflict from Errc::not_found.
-    Result<void> replace_task(const pod_dispatcher::Task& before, const pod_dispatcher::Task& after)
+    /// One findAndModify under the guard.
+    Result<std::optional<pod_dispatcher::Task>> update_task(const pod_dispatcher::FieldUpdate<pod_dispatcher::Task>& u)
     {
-        return replace_if_unchanged(collections::tasks, before, after);
+        return update_fields(collections::tasks, u);
     }
 
     Result<std::optional<pod_dispatcher::Pod>> find_pod(std::string_view id)
@@ -184,24 +240,18 @@ public:
         return find_by_id<pod_dispatcher::Pod>(collections::pods, id);
     }
 
-    Result<void> insert_pod(pod_dispatcher::Pod pod) { return insert_document(collections::pods, pod); }
-
-    /// One findAndModify, filtered on the pod being running with no running task.
-    Result<std::optional<pod_dispatcher::Pod>> claim_pod(std::string_view id, const pod_dispatcher::Task& task)
+    /// Errc::duplicate_key for a stored id; Errc::invalid_argument for an empty one.
+    Result<void> insert_pod(const pod_dispatcher::Pod& pod)
     {
-        detail::Bson filter;
-        detail::Bson update;
-        BOOST_OUTCOME_TRY(auto caps, prepare(detail::put_claimable_pod_filter(filter.get(), id)
-                                             && detail::put_claim(update.get(), task)));
-        const auto lock = connection_->exclusive(caps);
-        return connection_->find_one_and_update<pod_dispatcher::Pod>(collections::pods, filter.get(), update.get());
+        BOOST_OUTCOME_TRY(insert_document(collections::pods, pod));
+        undo_by_id(collections::pods, pod.id);
+        return boost::outcome_v2::success();
     }
 
-    /// Not part of the Store concept: for callers that move pods through their states.
-    /// Stores after only if the stored pod still equals before; as replace_task.
-    Result<void> replace_pod(const pod_dispatcher::Pod& before, const pod_dispatcher::Pod& after)
+    /// One findAndModify under the guard.
+    Result<std::optional<pod_dispatcher::Pod>> update_pod(const pod_dispatcher::FieldUpdate<pod_dispatcher::Pod>& u)
     {
-        return replace_if_unchanged(collections::pods, before, after);
+        return update_fields(collections::pods, u);
     }
 
     Result<std::optional<pod_dispatcher::ProjectRef>> find_project_ref(std::string_view id)
@@ -209,92 +259,174 @@ public:
         return find_by_id<pod_dispatcher::ProjectRef>(collections::project_refs, id);
     }
 
-    Result<void> insert_project_ref(pod_dispatcher::ProjectRef ref)
-    {
-        return insert_document(collections::project_refs, ref);
-    }
-
     /// One round trip for any number of events; none for none.
-    Result<void> insert_events(std::vector<pod_dispatcher::Event> events)
+    Result<void> insert_events(std::span<const pod_dispatcher::Event> events)
     {
         if (events.empty()) {
             return boost::outcome_v2::success();
         }
+        // The _ids are made here, growing in the order the events come, so that reading
+        // them back by _id gives that order, and so that a failed unit can delete them.
         std::vector<detail::Bson> docs(events.size());
+        std::vector<bson_oid_t> ids(events.size());
         detail::BsonPointers pointers;
         bool built = true;
         for (std::size_t i = 0; i < events.size(); ++i) {
-            built = built && detail::encode(docs[i].get(), events[i]);
+            bson_oid_init(&ids[i], nullptr);
+            built = built && bson_append_oid(docs[i].get(), "_id", 3, &ids[i]) && detail::encode(docs[i].get(), events[i]);
             pointers.push_back(docs[i].get());
         }
-        BOOST_OUTCOME_TRY(auto caps, prepare(built));
-        const auto lock = connection_->exclusive(caps);
-        return connection_->insert_many(collections::events, std::move(pointers));
+        BOOST_OUTCOME_TRY(prepare(built));
+        BOOST_OUTCOME_TRY(connection().insert(collections::events, std::move(pointers)));
+        if (auto* unit = claims_unit()) {
+            detail::BsonPtr undo{bson_new()};
+            const bool undo_built = detail::put_nested(undo.get(), "_id", false, [&](bson_t* in) {
+                return detail::put_nested(in, "$in", true, [&](bson_t* list) {
+                    return detail::for_each_index(ids.size(), [&](std::size_t i, std::string_view key) {
+                        return bson_append_oid(list, key.data(), detail::length(key), &ids[i]);
+                    });
+                });
+            });
+            if (undo_built) {
+                unit->inserted(collections::events, std::move(undo));
+            }
+        }
+        return boost::outcome_v2::success();
     }
 
-    /// The events recorded for a task or pod, oldest first; empty when the server fails.
-    std::vector<pod_dispatcher::Event> events_for(std::string_view resource_id)
+    // ---- Seeding and inspection (pod_dispatcher::testing::TestableStore).
+
+    /// Errc::duplicate_key for a stored id; Errc::invalid_argument for an empty one.
+    Result<void> insert_task(const pod_dispatcher::Task& task) { return insert_document(collections::tasks, task); }
+
+    /// Errc::duplicate_key for a stored id; Errc::invalid_argument for an empty one.
+    Result<void> insert_project_ref(const pod_dispatcher::ProjectRef& ref)
+    {
+        return insert_document(collections::project_refs, ref);
+    }
+
+    /// The events recorded for a task or pod, oldest first (for events one process
+    /// appended; see the README).
+    Result<std::vector<pod_dispatcher::Event>> events_for(std::string_view resource_id)
     {
         detail::Bson filter;
-        if (!prepare(detail::put(filter.get(), "resource_id", resource_id))) {
-            return {};
-        }
-        auto found = connection_->find<pod_dispatcher::Event>(collections::events, filter.get(), by_id_order().get());
-        return found ? std::move(found).value() : std::vector<pod_dispatcher::Event>{};
+        BOOST_OUTCOME_TRY(prepare(detail::put(filter.get(), "resource_id", resource_id)));
+        return connection().find<pod_dispatcher::Event>(collections::events, filter.get(), by_id_order().get());
     }
 
-    /// Everything stored, ordered as pod_dispatcher::StoreContents says, read in one unit
-    /// of work. Empty when the server fails (last_error_message() says why).
-    pod_dispatcher::StoreContents snapshot()
+    /// Everything stored, ordered as pod_dispatcher::StoreContents says. A consistent
+    /// copy with transactions; without, one to take while nobody writes.
+    Result<pod_dispatcher::StoreContents> snapshot()
     {
         pod_dispatcher::StoreContents contents;
-        const auto read = atomically([&]() -> Result<void> {
+        BOOST_OUTCOME_TRY(atomically([&]() -> Result<void> {
             contents = {};
             BOOST_OUTCOME_TRY(read_all(collections::dispatchers, contents.dispatchers));
             BOOST_OUTCOME_TRY(read_all(collections::tasks, contents.tasks));
             BOOST_OUTCOME_TRY(read_all(collections::pods, contents.pods));
             BOOST_OUTCOME_TRY(read_all(collections::project_refs, contents.project_refs));
             return read_all(collections::events, contents.events);
-        });
-        if (!read) {
-            return {};
-        }
-        std::ranges::sort(contents.dispatchers, {}, &pod_dispatcher::PodDispatcher::id);
-        std::ranges::sort(contents.tasks, {}, &pod_dispatcher::Task::id);
-        std::ranges::sort(contents.pods, {}, &pod_dispatcher::Pod::id);
-        std::ranges::sort(contents.project_refs, {}, &pod_dispatcher::ProjectRef::id);
-        // Events were read in the order they were appended: their generated _ids grow.
-        std::ranges::stable_sort(contents.events, {}, &pod_dispatcher::Event::resource_id);
+        }));
+        // Events were read by _id: in the order they were appended.
+        pod_dispatcher::sort_contents(contents);
         return contents;
     }
 
     // ---- Units of work.
 
     /// With TransactionMode::transactions: runs work in a transaction on one session,
-    /// which every call of this store on this thread joins until work returns; retries it
+    /// which every call of this store on this thread joins until work returns; reruns it
     /// on a transient transaction error; keeps its writes only if it succeeds (one more
-    /// round trip: the commit). With TransactionMode::no_transactions: runs work once,
-    /// directly, while no other unit of work or write of this store runs; a failed unit's
-    /// writes stay (see the README). A call inside another unit of work on this store
-    /// joins it; do not start one unit of work inside another on a different store.
+    /// round trip: the commit). With TransactionMode::claims: runs work once, claiming the
+    /// dispatchers it read before its first conditional write, holding its dispatcher
+    /// writes back to the end, and taking back what it wrote if it fails (see the README).
+    /// A call inside another unit of work on this store joins it; do not start one unit of
+    /// work inside another on a different store.
     template <class Work>
     Result<void> atomically(Work&& work)
     {
-        if (connection_->transaction() != nullptr) {
+        if (connection().unit() != nullptr) {
             return work();
         }
         BOOST_OUTCOME_TRY(auto caps, capabilities());
-        if (caps.mode == TransactionMode::no_transactions) {
-            const auto lock = connection_->exclusive(caps);
-            return work();
+        if (caps.mode == TransactionMode::transactions) {
+            return detail::run_transaction(connection(), work);
         }
-        return connection_->run_transaction(work);
+        return run_claimed(work, caps);
     }
 
 private:
-    explicit MongoStore(std::unique_ptr<detail::Connection> connection) : connection_(std::move(connection)) {}
+    /// Everything a store owns, in one place, so that the store moves as one pointer.
+    struct State {
+        State(std::unique_ptr<detail::Connection> c, std::chrono::milliseconds lease)
+            : connection(std::move(c)), claims(*connection, lease)
+        {
+        }
+
+        std::unique_ptr<detail::Connection> connection;
+        detail::Claims claims;
+        detail::LoneWriteGate gate;
+        std::mutex setup_mutex; ///< Guards capabilities.
+        std::optional<Capabilities> capabilities;
+    };
+
+    explicit MongoStore(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+    detail::Connection& connection() const noexcept { return *state_->connection; }
+
+    /// The unit of work without transactions this thread runs on this store, if any.
+    detail::ClaimsUnit* claims_unit() const noexcept
+    {
+        auto* unit = connection().unit();
+        return unit != nullptr ? unit->claims : nullptr;
+    }
+
+    template <class Work>
+    Result<void> run_claimed(Work& work, const Capabilities& caps)
+    {
+        const auto entered = state_->gate.enter_unit();
+        detail::ClaimsUnit claims{connection(), state_->claims, caps};
+        detail::ActiveUnit unit{.owner = &connection(), .claims = &claims};
+        const detail::UnitScope scope{unit};
+        auto done = work();
+        if (done) {
+            done = claims.commit();
+        }
+        if (!done) {
+            claims.abandon(unit.unknown_outcome);
+        }
+        state_->claims.collect_garbage();
+        return done;
+    }
+
+    /// A unit that reads dispatchers after writing one reads its own write: the held-back
+    /// write is made first.
+    Result<void> see_own_writes()
+    {
+        auto* unit = claims_unit();
+        return unit != nullptr && unit->has_held_back_writes() ? unit->flush()
+                                                              : Result<void>{boost::outcome_v2::success()};
+    }
 
     static detail::BsonPtr by_id_order() { return detail::BsonPtr{BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}")}; }
+
+    /// limit 1, and a projection leaving out the pods, and keeping the first ids of the
+    /// queue where the server can, when p asks for less than the whole.
+    static detail::BsonPtr find_options(const Capabilities& caps, const pod_dispatcher::Projection& p)
+    {
+        const bool slice = caps.slice_projection && p.max_task_ids < std::numeric_limits<std::int32_t>::max();
+        detail::BsonPtr opts{BCON_NEW("limit", BCON_INT64(1))};
+        if (p.pod_ids && !slice) {
+            return opts;
+        }
+        (void)detail::put_nested(opts.get(), "projection", false, [&](bson_t* projection) {
+            return (p.pod_ids || detail::put(projection, pod_dispatcher::keys::pod_ids, 0)) &&
+                   (!slice || detail::put_nested(projection, pod_dispatcher::keys::task_ids, false, [&](bson_t* s) {
+                        return detail::put(s, "$slice", static_cast<int>(p.max_task_ids));
+                    }));
+        });
+        return opts;
+    }
 
     /// Sets the server up on first use; Errc::invalid_argument when a document could not
     /// be built (a value libbson refuses).
@@ -305,116 +437,176 @@ private:
         return caps;
     }
 
-    template <detail::Document T>
-    Result<std::optional<T>> first_of(std::string_view collection, const bson_t* filter, bson_t* opts)
-    {
-        BOOST_OUTCOME_TRY(auto found, connection_->find<T>(collection, filter, opts));
-        if (found.empty()) {
-            return std::optional<T>{};
-        }
-        return std::optional<T>{std::move(found.front())};
-    }
-
-    template <detail::Document T>
+    /// Within a unit of work without transactions, the unit remembers a task or pod read.
+    template <pod_dispatcher::Document T>
     Result<std::optional<T>> find_by_id(std::string_view collection, std::string_view id)
     {
         detail::Bson filter;
         BOOST_OUTCOME_TRY(prepare(detail::put(filter.get(), "_id", id)));
-        return first_of<T>(collection, filter.get(), detail::BsonPtr{BCON_NEW("limit", BCON_INT64(1))}.get());
+        BOOST_OUTCOME_TRY(auto found, connection().find_one<T>(collection, filter.get()));
+        if constexpr (std::is_same_v<T, pod_dispatcher::Task> || std::is_same_v<T, pod_dispatcher::Pod>) {
+            if (auto* unit = claims_unit(); unit != nullptr && found) {
+                unit->saw(*found);
+            }
+        }
+        return found;
     }
 
     /// Every document of a collection, in the order of their _ids.
-    template <detail::Document T>
+    template <pod_dispatcher::Document T>
     Result<void> read_all(std::string_view collection, std::vector<T>& out)
     {
         detail::Bson everything;
-        BOOST_OUTCOME_TRY(prepare(true));
-        BOOST_OUTCOME_TRY(out, connection_->find<T>(collection, everything.get(), by_id_order().get()));
+        BOOST_OUTCOME_TRY(out, connection().find<T>(collection, everything.get(), by_id_order().get()));
         return boost::outcome_v2::success();
     }
 
     /// Errc::invalid_argument for an empty id; Errc::duplicate_key for a stored one.
-    template <detail::Document T>
+    template <pod_dispatcher::Document T>
     Result<void> insert_document(std::string_view collection, const T& doc)
     {
         if (doc.id.empty()) {
             return Errc::invalid_argument;
         }
         detail::Bson encoded;
-        BOOST_OUTCOME_TRY(auto caps, prepare(detail::encode(encoded.get(), doc)));
-        const auto lock = connection_->exclusive(caps);
-        return connection_->insert_many(collection, {encoded.get()});
+        BOOST_OUTCOME_TRY(prepare(detail::encode(encoded.get(), doc)));
+        return connection().insert(collection, {encoded.get()});
     }
 
-    /// Replaces the stored document if it still equals before, field by field.
-    template <detail::Document T>
-    Result<void> replace_if_unchanged(std::string_view collection, const T& before, const T& after)
+    /// Within a unit of work without transactions: deletes the document if the unit fails.
+    void undo_by_id(std::string_view collection, std::string_view id)
     {
-        if (before.id.empty() || before.id != after.id) {
-            return Errc::invalid_argument;
+        if (auto* unit = claims_unit()) {
+            detail::BsonPtr undo{bson_new()};
+            if (detail::put(undo.get(), "_id", id)) {
+                unit->inserted(collection, std::move(undo));
+            }
         }
-        detail::Bson filter;
-        detail::Bson replacement;
-        BOOST_OUTCOME_TRY(auto caps, prepare(detail::encode_filter(filter.get(), before)
-                                             && detail::encode(replacement.get(), after)));
-        const auto lock = connection_->exclusive(caps);
-        BOOST_OUTCOME_TRY(auto replaced, connection_->replace_one(collection, filter.get(), replacement.get()));
-        if (replaced.matched > 0) {
-            return boost::outcome_v2::success();
-        }
-        BOOST_OUTCOME_TRY(auto stored, find_by_id<T>(collection, before.id));
-        return stored ? Errc::conflict : Errc::not_found;
     }
 
-    /// Where no unique index keeps a pod in one dispatcher (FerretDB), a write that sets
-    /// pods first looks for another dispatcher holding one of them: one more round trip,
-    /// and without transactions a concurrent write may slip in between.
-    template <class IsSelf>
-    Result<void> pods_free(const std::vector<std::string>& pod_ids, const IsSelf& is_self)
+    /// A guarded write of some fields. A write outside any unit of work passes the
+    /// lone-write gate (see lone_write_gate.hpp) where no transaction keeps it apart.
+    template <pod_dispatcher::Document D>
+    Result<std::optional<D>> update_fields(std::string_view collection, const pod_dispatcher::FieldUpdate<D>& u)
     {
         BOOST_OUTCOME_TRY(auto caps, capabilities());
-        if (caps.unique_pod_index || pod_ids.empty()) {
-            return boost::outcome_v2::success();
+        auto* unit = claims_unit();
+        std::unique_lock<std::shared_mutex> lone_write;
+        if (unit != nullptr) {
+            BOOST_OUTCOME_TRY(unit->before_conditional_write());
+        } else if (caps.mode == TransactionMode::claims) {
+            lone_write = state_->gate.enter_lone_write();
         }
+        BOOST_OUTCOME_TRY(auto written, caps.atomic_updates ? write_if_guard_holds(collection, u)
+                                                            : check_guard_then_write(collection, u));
+        if (!written) {
+            return std::optional<D>{};
+        }
+        std::optional<D> after{written->after};
+        if (unit != nullptr) {
+            unit->saw(*after);
+            unit->wrote(std::move(*written));
+        }
+        return after;
+    }
+
+    /// One findAndModify under the guard, returning the document as it was, from which
+    /// the store works out the document as written.
+    template <pod_dispatcher::Document D>
+    Result<std::optional<detail::FieldsWritten<D>>> write_if_guard_holds(std::string_view collection,
+                                                                         const pod_dispatcher::FieldUpdate<D>& u)
+    {
         detail::Bson filter;
-        const detail::BsonPtr opts{
-            BCON_NEW("limit", BCON_INT64(2), "projection", "{", "_id", BCON_INT32(1), "group_id", BCON_INT32(1), "}")};
-        BOOST_OUTCOME_TRY(detail::built(detail::put_holders_filter(filter.get(), pod_ids)));
-        BOOST_OUTCOME_TRY(auto holders, connection_->find<pod_dispatcher::PodDispatcher>(collections::dispatchers,
-                                                                                        filter.get(), opts.get()));
-        if (std::ranges::any_of(holders, [&](const auto& holder) { return !is_self(holder); })) {
+        detail::Bson update;
+        BOOST_OUTCOME_TRY(detail::built(detail::put_fields_filter(filter.get(), u.id, u.guard, u.expected) &&
+                                        detail::put_fields_update(update.get(), u.changes, u.values)));
+        std::optional<D> before;
+        if (u.changes.empty()) {
+            BOOST_OUTCOME_TRY(before, connection().find_one<D>(collection, filter.get()));
+        } else {
+            BOOST_OUTCOME_TRY(before, connection().find_one_and_update<D>(collection, filter.get(), update.get(),
+                                                                         detail::Returning::before));
+        }
+        return as_written(collection, u, std::move(before));
+    }
+
+    /// The guard checked here, on the document as the unit of work last read it (read now
+    /// when it has not), and one update by _id (see Capabilities::atomic_updates).
+    template <pod_dispatcher::Document D>
+    Result<std::optional<detail::FieldsWritten<D>>> check_guard_then_write(std::string_view collection,
+                                                                           const pod_dispatcher::FieldUpdate<D>& u)
+    {
+        std::optional<D> current;
+        if (auto* unit = claims_unit(); unit != nullptr && unit->copy_of<D>(u.id) != nullptr) {
+            current = *unit->copy_of<D>(u.id);
+        } else {
+            BOOST_OUTCOME_TRY(current, find_by_id<D>(collection, u.id));
+        }
+        if (!current || !pod_dispatcher::guard_holds(*current, u)) {
+            return std::optional<detail::FieldsWritten<D>>{};
+        }
+        if (!u.changes.empty()) {
+            detail::Bson filter;
+            detail::Bson update;
+            BOOST_OUTCOME_TRY(detail::built(detail::put(filter.get(), "_id", u.id) &&
+                                            detail::put_fields_update(update.get(), u.changes, u.values)));
+            BOOST_OUTCOME_TRY(auto matched, connection().update_one(collection, filter.get(), update.get()));
+            if (matched == 0) {
+                return std::optional<detail::FieldsWritten<D>>{};
+            }
+        }
+        return as_written(collection, u, std::move(current));
+    }
+
+    /// What a write did to before, the document as it was; nothing when there was none.
+    template <pod_dispatcher::Document D>
+    static std::optional<detail::FieldsWritten<D>> as_written(std::string_view collection,
+                                                           const pod_dispatcher::FieldUpdate<D>& u,
+                                                           std::optional<D> before)
+    {
+        if (!before) {
+            return std::nullopt;
+        }
+        D after = *before;
+        pod_dispatcher::apply_changes(after, u);
+        return detail::FieldsWritten<D>{collection, std::string(u.id), u.changes, std::move(*before), std::move(after)};
+    }
+
+    /// Errc::duplicate_key when a dispatcher other than except holds one of pod_ids.
+    Result<void> pods_free(const std::vector<std::string>& pod_ids, std::string_view except)
+    {
+        detail::Bson filter;
+        BOOST_OUTCOME_TRY(detail::built(detail::put_holders_filter(filter.get(), pod_ids, except)));
+        BOOST_OUTCOME_TRY(auto holder, connection().find_one<pod_dispatcher::PodDispatcher>(collections::dispatchers,
+                                                                                           filter.get()));
+        if (holder) {
             return Errc::duplicate_key;
         }
         return boost::outcome_v2::success();
     }
 
-    /// pods_free for the pods u sets, if any. The dispatcher written is the one with q's
-    /// id, else q's group, else (inserting) u's id.
-    Result<void> pods_check(const pod_dispatcher::Query& q, const pod_dispatcher::DispatcherUpdate& u, bool upsert)
+    /// update_dispatcher inside a transaction: one conditional update, which the
+    /// transaction isolates.
+    Result<bool> update_dispatcher_now(const pod_dispatcher::Query& q, const pod_dispatcher::DispatcherUpdate& u,
+                                       const Capabilities& caps)
     {
-        if (!u.pod_ids) {
-            return boost::outcome_v2::success();
+        detail::Bson filter;
+        detail::Bson update;
+        BOOST_OUTCOME_TRY(detail::built(detail::put_query(filter.get(), q) && detail::put_front(filter.get(), u.dequeue) &&
+                                        detail::put_dispatcher_update(update.get(), u)));
+        if (u.pod_ids && !caps.unique_pod_index) {
+            BOOST_OUTCOME_TRY(auto target, connection().find_one<pod_dispatcher::PodDispatcher>(collections::dispatchers,
+                                                                                               filter.get()));
+            if (!target) {
+                return false;
+            }
+            BOOST_OUTCOME_TRY(pods_free(*u.pod_ids, target->id));
         }
-        return pods_free(*u.pod_ids, [&](const pod_dispatcher::PodDispatcher& holder) {
-            return q.id ? holder.id == *q.id : (q.group_id ? holder.group_id == *q.group_id : upsert && holder.id == u.id);
-        });
+        BOOST_OUTCOME_TRY(auto matched, connection().update_one(collections::dispatchers, filter.get(), update.get()));
+        return matched > 0;
     }
 
-    Result<pod_dispatcher::ChangeInfo> write_dispatcher(const pod_dispatcher::Query& q,
-                                                        const pod_dispatcher::DispatcherUpdate& u,
-                                                        const bson_t* filter, const bson_t* changes, bool upsert)
-    {
-        BOOST_OUTCOME_TRY(auto caps, capabilities());
-        const auto lock = connection_->exclusive(caps);
-        BOOST_OUTCOME_TRY(pods_check(q, u, upsert));
-        BOOST_OUTCOME_TRY(auto written, connection_->update_one(collections::dispatchers, filter, changes, upsert));
-        pod_dispatcher::ChangeInfo info;
-        info.updated = written.matched > 0 || written.upserted_id ? 1 : 0;
-        info.upserted_id = std::move(written.upserted_id);
-        return info;
-    }
-
-    std::unique_ptr<detail::Connection> connection_;
+    std::unique_ptr<State> state_;
 };
 
 static_assert(pod_dispatcher::Store<MongoStore>);

@@ -3,31 +3,42 @@
 
 // How a MongoStore is set up, and what it guarantees for a unit of work.
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
 
 namespace pod_dispatcher_mongo {
 
-/// How MongoStore::atomically keeps a unit of work together; see the README.
+/// How MongoStore keeps units of work apart and together; the README says what holds in
+/// each mode.
 enum class TransactionMode {
-    /// A multi-document transaction: all of the work's writes, or none.
+    /// Multi-document transactions (a replica set or sharded cluster): a unit of work's
+    /// writes are all kept or none, and other clients see all of them or none.
     transactions,
-    /// No transactions on this server: each write is atomic and conditional on its own,
-    /// and the writes of a failed unit of work are not rolled back.
-    no_transactions,
+    /// No transactions on this server: each unit of work that writes a dispatcher's tasks,
+    /// pods or queue first claims the dispatcher at the count it read, so that one unit at
+    /// a time, in any process, moves it on. Every task goes out at most once. A unit that
+    /// fails takes back what it wrote, unless the store lost the server or the process died
+    /// part way (rolls_back() is false).
+    claims,
 };
 
 /// What the store found out about its server on first use.
 struct Capabilities {
-    TransactionMode mode = TransactionMode::no_transactions;
+    TransactionMode mode = TransactionMode::claims;
     /// A unique multikey index keeps each pod in one dispatcher. Without it (FerretDB),
-    /// a write that sets pods first reads the dispatchers holding them: one more round
-    /// trip, and without transactions a concurrent write may slip in between.
+    /// a write that adds pods first reads the dispatchers holding them.
     bool unique_pod_index = false;
     /// The server projects a slice of an array, so find_dispatcher reads only the head of
     /// a queue. Without it (FerretDB) the store reads the whole queue and cuts it.
     bool slice_projection = false;
+    /// The server checks an update's filter and writes the document in one step. Where it
+    /// does not (FerretDB), a guarded write of a task or pod has the store check the guard
+    /// against the document as its unit of work last read it, or reads it first, and write
+    /// by _id: no less atomic there, and far faster, since such a server looks up by _id
+    /// alone and reads every document to match any other filter.
+    bool atomic_updates = true;
 
     bool operator==(const Capabilities&) const = default;
 };
@@ -40,6 +51,11 @@ struct MongoStoreOptions {
     std::function<void(std::string_view command_name)> on_command_started;
     /// Drops the database when the store is destroyed; for tests.
     bool drop_database_on_destruction = false;
+    /// TransactionMode::claims: how long a claim keeps other units off a dispatcher when
+    /// its holder has stopped (died, or lost the server) part way through a unit. A unit
+    /// writes nothing in the last quarter of its claim's lease; clocks of the machines
+    /// sharing a database must agree to well within a quarter of it.
+    std::chrono::milliseconds claim_lease{30'000};
 };
 
 } // namespace pod_dispatcher_mongo

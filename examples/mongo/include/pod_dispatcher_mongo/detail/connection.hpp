@@ -1,7 +1,7 @@
 #ifndef POD_DISPATCHER_MONGO_DETAIL_CONNECTION_HPP
 #define POD_DISPATCHER_MONGO_DETAIL_CONNECTION_HPP
 
-// A client pool plus what the store learnt about its server, and the single-command
+// A client pool, the unit of work each thread runs on it, and the single-command
 // primitives the store is built from. Each primitive is one round trip.
 
 #include <pod_dispatcher_mongo/detail/bson_codec.hpp>
@@ -14,14 +14,13 @@
 
 #include <mongoc/mongoc.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -30,14 +29,8 @@ namespace pod_dispatcher_mongo::detail {
 using pod_dispatcher::Errc;
 using pod_dispatcher::Result;
 
-/// What an update_one did.
-struct UpdateOutcome {
-    std::int64_t matched = 0;
-    std::optional<std::string> upserted_id;
-};
-
-/// Fails with Errc::invalid_argument when a document could not be built (a value
-/// libbson refuses, such as a key holding a NUL).
+/// Errc::invalid_argument when a document could not be built (a value libbson refuses,
+/// such as a key holding a NUL).
 inline Result<void> built(bool ok)
 {
     if (!ok) {
@@ -47,21 +40,44 @@ inline Result<void> built(bool ok)
 }
 
 class Connection;
+class ClaimsUnit;
 
-/// The unit of work in progress on this thread for one connection; store calls made
-/// inside it run in its session.
-struct ActiveTransaction {
-    const Connection* owner;
-    mongoc_client_t* client;
-    mongoc_client_session_t* session;
-    ActiveTransaction* outer;
-    bool transient_error = false; ///< A command failed with the TransientTransactionError label.
+/// The unit of work a thread runs on one connection; the store's calls on that thread
+/// belong to it until it ends.
+struct ActiveUnit {
+    const Connection* owner = nullptr;
+    ActiveUnit* outer = nullptr;
+    mongoc_client_t* client = nullptr;          ///< With transactions: the client of its session...
+    mongoc_client_session_t* session = nullptr; ///< ...and the session.
+    ClaimsUnit* claims = nullptr;               ///< Without transactions: what it claimed and wrote.
+    bool transient_error = false;               ///< A command failed with TransientTransactionError.
+    bool unknown_outcome = false;               ///< A write's reply was lost: it may have been applied.
 };
 
-inline thread_local ActiveTransaction* active_transactions = nullptr;
+inline thread_local ActiveUnit* active_units = nullptr;
+
+/// Makes a unit the thread's current one for its connection while in scope.
+class UnitScope {
+public:
+    explicit UnitScope(ActiveUnit& unit) noexcept : unit_(unit)
+    {
+        unit_.outer = active_units;
+        active_units = &unit_;
+    }
+    ~UnitScope() { active_units = unit_.outer; }
+    UnitScope(const UnitScope&) = delete;
+    UnitScope& operator=(const UnitScope&) = delete;
+
+private:
+    ActiveUnit& unit_;
+};
+
+/// Which version of a document findAndModify returns.
+enum class Returning { before, after };
 
 class Connection {
 public:
+    /// Errc::invalid_argument for a malformed URI.
     static Result<std::unique_ptr<Connection>> open(std::string_view uri_string, MongoStoreOptions options)
     {
         ensure_driver_initialised();
@@ -98,17 +114,7 @@ public:
     }
 
     const std::string& database() const noexcept { return database_; }
-
-    /// Held by every write and unit of work in TransactionMode::no_transactions: one at a
-    /// time per connection (see MongoStore::atomically). Recursive, so a unit's writes
-    /// take it again.
-    std::unique_lock<std::recursive_mutex> exclusive(const Capabilities& caps)
-    {
-        if (caps.mode == TransactionMode::transactions) {
-            return {};
-        }
-        return std::unique_lock{serial_};
-    }
+    const MongoStoreOptions& options() const noexcept { return options_; }
 
     std::string last_error_message() const
     {
@@ -116,23 +122,26 @@ public:
         return last_error_message_;
     }
 
-    /// Detects the server's capabilities and creates the indexes, once per connection.
-    Result<Capabilities> capabilities()
+    /// Keeps a message for last_error_message().
+    void record(std::string message)
     {
-        std::lock_guard lock{setup_mutex_};
-        if (!capabilities_) {
-            BOOST_OUTCOME_TRY(capabilities_, detect());
-        }
-        return capabilities_.value();
+        std::lock_guard lock{mutex_};
+        last_error_message_ = std::move(message);
     }
 
-    /// Drops the database; the next call that needs the server sets it up again.
+    /// The unit of work this thread runs on this connection, if any.
+    ActiveUnit* unit() const noexcept
+    {
+        for (auto* u = active_units; u != nullptr; u = u->outer) {
+            if (u->owner == this) {
+                return u;
+            }
+        }
+        return nullptr;
+    }
+
     Result<void> drop_database()
     {
-        {
-            std::lock_guard lock{setup_mutex_};
-            capabilities_.reset();
-        }
         return with_client([&](mongoc_client_t* client, mongoc_client_session_t*) -> Result<void> {
             DatabasePtr db{mongoc_client_get_database(client, database_.c_str())};
             bson_error_t error;
@@ -145,8 +154,8 @@ public:
 
     // ---- Single-command primitives. Inside a transaction they use its session.
 
-    /// Documents of a collection that filter matches, decoded as T.
-    template <Document T>
+    /// The documents of a collection filter matches, decoded as T.
+    template <pd::Document T>
     Result<std::vector<T>> find(std::string_view collection, const bson_t* filter, bson_t* opts)
     {
         return with_collection(collection, opts, [&](mongoc_collection_t* c) -> Result<std::vector<T>> {
@@ -167,113 +176,136 @@ public:
         });
     }
 
-    Result<void> insert_many(std::string_view collection, BsonPointers docs)
+    /// The first document filter matches, if any.
+    template <pd::Document T>
+    Result<std::optional<T>> find_one(std::string_view collection, const bson_t* filter, const bson_t* projection = nullptr)
+    {
+        const BsonPtr opts{projection != nullptr ? BCON_NEW("limit", BCON_INT64(1), "projection", BCON_DOCUMENT(projection))
+                                                 : BCON_NEW("limit", BCON_INT64(1))};
+        BOOST_OUTCOME_TRY(auto found, find<T>(collection, filter, opts.get()));
+        if (found.empty()) {
+            return std::optional<T>{};
+        }
+        return std::optional<T>{std::move(found.front())};
+    }
+
+    /// Inserts docs in order, stopping at the first that fails.
+    Result<void> insert(std::string_view collection, BsonPointers docs)
     {
         Bson opts;
         return with_collection(collection, opts.get(), [&](mongoc_collection_t* c) -> Result<void> {
             Bson reply;
             bson_error_t error;
             if (!mongoc_collection_insert_many(c, docs.data(), docs.size(), opts.get(), reply.out(), &error)) {
-                return fail(error, reply.get());
+                return fail(error, reply.get(), true);
             }
             return boost::outcome_v2::success();
         });
     }
 
-    /// Applies an update document (with operators) to the first document filter matches;
-    /// with upsert, inserts one when none matches.
-    Result<UpdateOutcome> update_one(std::string_view collection, const bson_t* filter, const bson_t* update,
-                                     bool upsert)
-    {
-        const BsonPtr opts{BCON_NEW("upsert", BCON_BOOL(upsert))};
-        return write_one(mongoc_collection_update_one, collection, filter, update, opts.get());
-    }
-
-    /// Replaces the first document filter matches.
-    Result<UpdateOutcome> replace_one(std::string_view collection, const bson_t* filter, const bson_t* replacement)
+    /// Applies an update document to the first document filter matches; how many matched.
+    Result<std::int64_t> update_one(std::string_view collection, const bson_t* filter, const bson_t* update)
     {
         Bson opts;
-        return write_one(mongoc_collection_replace_one, collection, filter, replacement, opts.get());
+        return with_collection(collection, opts.get(), [&](mongoc_collection_t* c) -> Result<std::int64_t> {
+            Bson reply;
+            bson_error_t error;
+            if (!mongoc_collection_update_one(c, filter, update, opts.get(), reply.out(), &error)) {
+                return fail(error, reply.get(), true);
+            }
+            return count_in(reply.get(), "matchedCount");
+        });
     }
 
     /// Applies an update document to the first document filter matches and returns that
-    /// document as updated, decoded as T; an empty optional when none matches.
-    template <Document T>
+    /// document as it was before or after, decoded as T; an empty optional when none matches.
+    template <pd::Document T>
     Result<std::optional<T>> find_one_and_update(std::string_view collection, const bson_t* filter,
-                                                 const bson_t* update)
+                                                 const bson_t* update, Returning returning)
     {
         Bson session_opts;
         return with_collection(collection, session_opts.get(), [&](mongoc_collection_t* c) -> Result<std::optional<T>> {
             const FindAndModifyOptsPtr opts{mongoc_find_and_modify_opts_new()};
-            if (!mongoc_find_and_modify_opts_set_update(opts.get(), update)
-                || !mongoc_find_and_modify_opts_set_flags(opts.get(), MONGOC_FIND_AND_MODIFY_RETURN_NEW)
-                || !mongoc_find_and_modify_opts_append(opts.get(), session_opts.get())) {
+            const auto flags =
+                returning == Returning::after ? MONGOC_FIND_AND_MODIFY_RETURN_NEW : MONGOC_FIND_AND_MODIFY_NONE;
+            if (!mongoc_find_and_modify_opts_set_update(opts.get(), update) ||
+                !mongoc_find_and_modify_opts_set_flags(opts.get(), flags) ||
+                !mongoc_find_and_modify_opts_append(opts.get(), session_opts.get())) {
                 return Errc::invalid_argument;
             }
             Bson reply;
             bson_error_t error;
             if (!mongoc_collection_find_and_modify_with_opts(c, filter, opts.get(), reply.out(), &error)) {
-                return fail(error, reply.get());
+                return fail(error, reply.get(), true);
             }
-            return updated_document<T>(collection, reply.get());
+            return returned_document<T>(collection, reply.get());
         });
     }
 
-    // ---- Units of work.
-
-    /// The transaction this thread runs on this connection, if any.
-    ActiveTransaction* transaction() const noexcept
+    /// Deletes every document filter matches; how many it deleted.
+    Result<std::int64_t> delete_many(std::string_view collection, const bson_t* filter)
     {
-        for (auto* t = active_transactions; t != nullptr; t = t->outer) {
-            if (t->owner == this) {
-                return t;
+        Bson opts;
+        return with_collection(collection, opts.get(), [&](mongoc_collection_t* c) -> Result<std::int64_t> {
+            Bson reply;
+            bson_error_t error;
+            if (!mongoc_collection_delete_many(c, filter, opts.get(), reply.out(), &error)) {
+                return fail(error, reply.get(), true);
             }
-        }
-        return nullptr;
+            return count_in(reply.get(), "deletedCount");
+        });
     }
 
-    /// Runs work in a transaction on one session, retrying the whole of it on a
-    /// TransientTransactionError and the commit on an UnknownTransactionCommitResult,
-    /// as the drivers' transaction specification asks.
-    template <class Work>
-    Result<void> run_transaction(Work& work)
+    /// Runs a command on database db; each(done, error, reply) says what it means.
+    template <class Each>
+    Result<void> command(const char* db, const bson_t* cmd, Each&& each)
     {
+        return with_client([&](mongoc_client_t* client, mongoc_client_session_t*) -> Result<void> {
+            Bson reply;
+            bson_error_t error;
+            const bool done = mongoc_client_command_simple(client, db, cmd, nullptr, reply.out(), &error);
+            return each(done, error, reply.get());
+        });
+    }
+
+    /// Calls f(client, session) with the unit's client and session inside a transaction,
+    /// else with a pooled client and no session.
+    template <class F>
+    auto with_client(F&& f) -> decltype(f(nullptr, nullptr))
+    {
+        if (auto* u = unit(); u != nullptr && u->session != nullptr) {
+            return f(u->client, u->session);
+        }
         PooledClient client{pool_.get()};
-        bson_error_t error;
-        SessionPtr session{mongoc_client_start_session(client.get(), nullptr, &error)};
-        if (!session) {
-            return fail(error, nullptr);
-        }
-        ActiveTransaction transaction{this, client.get(), session.get(), active_transactions};
-        const TransactionScope scope{transaction};
-        const auto deadline = std::chrono::steady_clock::now() + transaction_retry_time;
-        const auto may_retry = [&] { return std::chrono::steady_clock::now() < deadline; };
-        for (;;) {
-            transaction.transient_error = false;
-            if (!mongoc_client_session_start_transaction(session.get(), nullptr, &error)) {
-                return fail(error, nullptr);
+        return f(client.get(), static_cast<mongoc_client_session_t*>(nullptr));
+    }
+
+    mongoc_client_pool_t* pool() const noexcept { return pool_.get(); }
+
+    /// Keeps the driver's message, notes what the failure means for the unit of work in
+    /// progress, and maps it to an Errc: a duplicate key is Errc::duplicate_key, anything
+    /// else Errc::store_unavailable. A write whose connection broke may have been applied.
+    std::error_code fail(const bson_error_t& error, const bson_t* reply, bool write = false)
+    {
+        record(error.message);
+        if (auto* u = unit(); u != nullptr) {
+            if (reply != nullptr && mongoc_error_has_label(reply, "TransientTransactionError")) {
+                u->transient_error = true;
             }
-            auto done = work();
-            if (!done) {
-                (void)mongoc_client_session_abort_transaction(session.get(), &error);
-                if (transaction.transient_error && may_retry()) {
-                    continue;
-                }
-                return done;
-            }
-            const auto committed = commit(session.get(), may_retry);
-            if (committed == CommitResult::committed) {
-                return boost::outcome_v2::success();
-            }
-            if (committed == CommitResult::failed || !may_retry()) {
-                return Errc::store_unavailable;
+            if (write && error.domain == MONGOC_ERROR_STREAM) {
+                u->unknown_outcome = true;
             }
         }
+        constexpr std::uint32_t duplicate_keys[] = {11000, 11001, 12582};
+        for (const std::uint32_t code : duplicate_keys) {
+            if (error.code == code) {
+                return Errc::duplicate_key;
+            }
+        }
+        return Errc::store_unavailable;
     }
 
 private:
-    static constexpr auto transaction_retry_time = std::chrono::seconds{60};
-
     explicit Connection(MongoStoreOptions options) : options_(std::move(options)), database_(options_.database) {}
 
     static void apply_default_timeouts(mongoc_uri_t* uri)
@@ -302,45 +334,10 @@ private:
         mongoc_client_pool_set_apm_callbacks(pool_.get(), callbacks.get(), this);
     }
 
-    void record(std::string message)
+    static std::int64_t count_in(const bson_t* reply, const char* field)
     {
-        std::lock_guard lock{mutex_};
-        last_error_message_ = std::move(message);
-    }
-
-    static bool is_duplicate_key(std::uint32_t code) noexcept
-    {
-        return code == 11000 || code == 11001 || code == 12582;
-    }
-
-    /// Keeps the driver's message, notes a transient transaction error, and maps the
-    /// failure to an Errc.
-    std::error_code fail(const bson_error_t& error, const bson_t* reply)
-    {
-        record(error.message);
-        if (auto* t = transaction(); t != nullptr && reply != nullptr
-            && mongoc_error_has_label(reply, "TransientTransactionError")) {
-            t->transient_error = true;
-        }
-        return is_duplicate_key(error.code) ? Errc::duplicate_key : Errc::store_unavailable;
-    }
-
-    Result<UpdateOutcome> outcome_of(bool ok, const bson_error_t& error, const bson_t* reply)
-    {
-        if (!ok) {
-            return fail(error, reply);
-        }
-        UpdateOutcome outcome;
         bson_iter_t it;
-        if (bson_iter_init_find(&it, reply, "matchedCount")) {
-            outcome.matched = bson_iter_as_int64(&it);
-        }
-        if (bson_iter_init_find(&it, reply, "upsertedId")) {
-            if (!get(&it, outcome.upserted_id.emplace())) {
-                outcome.upserted_id.reset();
-            }
-        }
-        return outcome;
+        return bson_iter_init_find(&it, reply, field) ? bson_iter_as_int64(&it) : 0;
     }
 
     /// A stored document this store cannot read: the server holds something else there.
@@ -351,8 +348,8 @@ private:
     }
 
     /// The "value" of a findAndModify reply: the document, or null when none matched.
-    template <Document T>
-    Result<std::optional<T>> updated_document(std::string_view collection, const bson_t* reply)
+    template <pd::Document T>
+    Result<std::optional<T>> returned_document(std::string_view collection, const bson_t* reply)
     {
         bson_iter_t it;
         if (!bson_iter_init_find(&it, reply, "value") || BSON_ITER_HOLDS_NULL(&it)) {
@@ -363,32 +360,6 @@ private:
             return undecodable(collection);
         }
         return doc;
-    }
-
-    /// mongoc_collection_update_one or mongoc_collection_replace_one.
-    using WriteOne = bool (*)(mongoc_collection_t*, const bson_t*, const bson_t*, const bson_t*, bson_t*,
-                              bson_error_t*);
-
-    Result<UpdateOutcome> write_one(WriteOne write, std::string_view collection, const bson_t* filter,
-                                    const bson_t* doc, bson_t* opts)
-    {
-        return with_collection(collection, opts, [&](mongoc_collection_t* c) {
-            Bson reply;
-            bson_error_t error;
-            const bool ok = write(c, filter, doc, opts, reply.out(), &error);
-            return outcome_of(ok, error, reply.get());
-        });
-    }
-
-    /// Calls f(client, session) with the transaction's client, else a pooled one.
-    template <class F>
-    auto with_client(F&& f) -> decltype(f(nullptr, nullptr))
-    {
-        if (auto* t = transaction()) {
-            return f(t->client, t->session);
-        }
-        PooledClient client{pool_.get()};
-        return f(client.get(), static_cast<mongoc_client_session_t*>(nullptr));
     }
 
     /// Calls f(collection) after adding the session, if any, to opts.
@@ -406,162 +377,11 @@ private:
         });
     }
 
-    /// Runs a command on the admin or store database; the reply is passed to each.
-    template <class Each>
-    Result<void> command(const char* db, const bson_t* cmd, Each&& each)
-    {
-        return with_client([&](mongoc_client_t* client, mongoc_client_session_t*) -> Result<void> {
-            Bson reply;
-            bson_error_t error;
-            if (!mongoc_client_command_simple(client, db, cmd, nullptr, reply.out(), &error)) {
-                return each(false, error, reply.get());
-            }
-            return each(true, error, reply.get());
-        });
-    }
-
-    static BsonPtr create_indexes_command(const char* collection, const BsonPtr& index)
-    {
-        return BsonPtr{BCON_NEW("createIndexes", BCON_UTF8(collection), "indexes", "[", BCON_DOCUMENT(index.get()), "]")};
-    }
-
-    /// Creates an index the store needs; the server refusing it is an error.
-    Result<void> create_index(const char* collection, const BsonPtr& index)
-    {
-        return command(database_.c_str(), create_indexes_command(collection, index).get(),
-                       [&](bool done, const bson_error_t& error, const bson_t* reply) -> Result<void> {
-                           if (!done) {
-                               return fail(error, reply);
-                           }
-                           return boost::outcome_v2::success();
-                       });
-    }
-
-    /// Creates an index the server may not support; reports whether it did.
-    Result<bool> try_create_index(const char* collection, const BsonPtr& index)
-    {
-        bool created = false;
-        BOOST_OUTCOME_TRY(command(database_.c_str(), create_indexes_command(collection, index).get(),
-                                  [&](bool done, const bson_error_t& error, const bson_t*) -> Result<void> {
-                                      BOOST_OUTCOME_TRY(created, accepted(done, error));
-                                      return boost::outcome_v2::success();
-                                  }));
-        return created;
-    }
-
-    /// Whether the server accepted a command: refusing it (a server error) is false;
-    /// failing to reach the server is an error.
-    Result<bool> accepted(bool done, const bson_error_t& error)
-    {
-        if (!done && error.domain != MONGOC_ERROR_SERVER) {
-            return fail(error, nullptr);
-        }
-        return done;
-    }
-
-    Result<bool> understands_slice_projection()
-    {
-        const BsonPtr filter{BCON_NEW("_id", BCON_UTF8(""))};
-        const BsonPtr opts{BCON_NEW("limit", BCON_INT64(1), "projection", "{", "task_ids", "{", "$slice",
-                                    BCON_INT32(1), "}", "}")};
-        return with_collection("pod_dispatchers", opts.get(), [&](mongoc_collection_t* c) -> Result<bool> {
-            CursorPtr cursor{mongoc_collection_find_with_opts(c, filter.get(), opts.get(), nullptr)};
-            const bson_t* doc = nullptr;
-            while (mongoc_cursor_next(cursor.get(), &doc)) {
-            }
-            bson_error_t error;
-            return accepted(!mongoc_cursor_error(cursor.get(), &error), error);
-        });
-    }
-
-    /// Transactions need a replica set or a sharded cluster (hello's setName, or msg
-    /// "isdbgrid"), and a server that implements them: some servers that speak the
-    /// protocol report a set name yet ignore transactions, so the store also checks that
-    /// the server knows commitTransaction.
-    Result<TransactionMode> detect_mode()
-    {
-        bool replicated = false;
-        const BsonPtr hello{BCON_NEW("hello", BCON_INT32(1))};
-        BOOST_OUTCOME_TRY(command("admin", hello.get(), [&](bool done, const bson_error_t& error, const bson_t* reply) {
-            if (!done) {
-                return Result<void>{fail(error, reply)};
-            }
-            bson_iter_t it;
-            std::string msg;
-            replicated = bson_iter_init_find(&it, reply, "setName")
-                || (bson_iter_init_find(&it, reply, "msg") && get(&it, msg) && msg == "isdbgrid");
-            return Result<void>{boost::outcome_v2::success()};
-        }));
-        if (!replicated) {
-            return TransactionMode::no_transactions;
-        }
-        bool known = true;
-        const BsonPtr commit{BCON_NEW("commitTransaction", BCON_INT32(1))};
-        BOOST_OUTCOME_TRY(command("admin", commit.get(), [&](bool done, const bson_error_t& error, const bson_t*) {
-            constexpr std::uint32_t command_not_found = 59;
-            known = done || error.domain != MONGOC_ERROR_SERVER || error.code != command_not_found;
-            return Result<void>{boost::outcome_v2::success()};
-        }));
-        return known ? TransactionMode::transactions : TransactionMode::no_transactions;
-    }
-
-    /// Creates the indexes and finds out what the server supports.
-    Result<Capabilities> detect()
-    {
-        BOOST_OUTCOME_TRY(create_index("pod_dispatchers", BsonPtr{BCON_NEW(
-            "key", "{", "group_id", BCON_INT32(1), "}", "name", BCON_UTF8("group_id_1"), "unique", BCON_BOOL(true))}));
-        // An empty pod_ids must not count as a value, or two dispatchers without pods
-        // would collide: the index holds only documents that hold a pod.
-        BOOST_OUTCOME_TRY(auto pods_unique, try_create_index("pod_dispatchers", BsonPtr{BCON_NEW(
-            "key", "{", "pod_ids", BCON_INT32(1), "}", "name", BCON_UTF8("pod_ids_1"), "unique", BCON_BOOL(true),
-            "partialFilterExpression", "{", "pod_ids", "{", "$type", BCON_UTF8("string"), "}", "}")}));
-        BOOST_OUTCOME_TRY(create_index("events", BsonPtr{BCON_NEW(
-            "key", "{", "resource_id", BCON_INT32(1), "}", "name", BCON_UTF8("resource_id_1"))}));
-        BOOST_OUTCOME_TRY(auto slice, understands_slice_projection());
-        BOOST_OUTCOME_TRY(auto mode, detect_mode());
-        return Capabilities{.mode = mode, .unique_pod_index = pods_unique, .slice_projection = slice};
-    }
-
-    enum class CommitResult { committed, transient_error, failed };
-
-    template <class MayRetry>
-    CommitResult commit(mongoc_client_session_t* session, const MayRetry& may_retry)
-    {
-        for (;;) {
-            Bson reply;
-            bson_error_t error;
-            if (mongoc_client_session_commit_transaction(session, reply.out(), &error)) {
-                return CommitResult::committed;
-            }
-            record(error.message);
-            if (mongoc_error_has_label(reply.get(), "UnknownTransactionCommitResult") && may_retry()) {
-                continue;
-            }
-            return mongoc_error_has_label(reply.get(), "TransientTransactionError") ? CommitResult::transient_error
-                                                                                    : CommitResult::failed;
-        }
-    }
-
-    /// Makes a transaction the thread's current one for this connection while in scope.
-    class TransactionScope {
-    public:
-        explicit TransactionScope(ActiveTransaction& t) noexcept : t_(t) { active_transactions = &t; }
-        ~TransactionScope() { active_transactions = t_.outer; }
-        TransactionScope(const TransactionScope&) = delete;
-        TransactionScope& operator=(const TransactionScope&) = delete;
-
-    private:
-        ActiveTransaction& t_;
-    };
-
     MongoStoreOptions options_;
     std::string database_;
     PoolPtr pool_;
     mutable std::mutex mutex_; ///< Guards last_error_message_.
     std::string last_error_message_;
-    std::mutex setup_mutex_; ///< Guards capabilities_.
-    std::recursive_mutex serial_;
-    std::optional<Capabilities> capabilities_;
 };
 
 } // namespace pod_dispatcher_mongo::detail
