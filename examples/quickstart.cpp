@@ -4,6 +4,8 @@
 // A task group's pods take one task after another, so the group's pods start once for
 // many tasks; a task on its own gets a pod of its own.
 
+#include "example_support.hpp"
+
 #include <pod_dispatcher/memory_store.hpp>
 #include <pod_dispatcher/pod_dispatcher.hpp>
 
@@ -26,20 +28,10 @@ constexpr int hosts_per_group = 4;
 constexpr int single_tasks = 64;
 constexpr int thread_count = 4;
 
-pd::Task ready_task(std::string id)
-{
-    pd::Task task;
-    task.id = std::move(id);
-    task.project = "demo";
-    task.requester = "patch_request";
-    task.activated = true;
-    return task;
-}
-
 /// Task t of group g: a "compile" group of build variant g, up to hosts_per_group pods.
 pd::Task group_member(int g, int t)
 {
-    pd::Task task = ready_task("group-" + std::to_string(g) + "-task-" + std::to_string(t));
+    pd::Task task = example::ready_task("group-" + std::to_string(g) + "-task-" + std::to_string(t));
     task.task_group = "compile";
     task.build_variant = "variant-" + std::to_string(g);
     task.version = "v1";
@@ -127,7 +119,7 @@ int main()
         }
     }
     for (int i = 0; i < single_tasks; ++i) {
-        tasks.push_back(ready_task("single-" + std::to_string(i)));
+        tasks.push_back(example::ready_task("single-" + std::to_string(i)));
     }
     const std::vector<std::string> pods = allocate_all(store, tasks);
     for (const std::string& pod : pods) {

@@ -21,8 +21,8 @@ namespace pod_dispatcher::bench {
 struct LongRun {
     std::size_t early_dispatches = 0;
     std::size_t dispatches = 0;
-    double early_bytes = 0; ///< Heap in use by the store after early_dispatches.
-    double bytes = 0;       ///< Heap in use by the store after dispatches.
+    double early_bytes = 0; ///< Heap in use by the store after early_dispatches, before draining.
+    double bytes = 0;       ///< Heap in use by the store after dispatches, before draining.
     double drain_ns_per_dispatch = 0; ///< Time in drain_events and forget_finished, per dispatch.
     double cycle_ns = 0;    ///< One task's whole life, per task.
 };
@@ -69,18 +69,22 @@ LongRun long_run(S& store, std::size_t early_dispatches, std::size_t dispatches,
     const auto began = Clock::now();
     for (std::size_t i = 1; i <= dispatches; ++i) {
         live_one_task(store, i);
+        // Taken just before a drain, when the store holds the most it ever holds between
+        // two: the events and finished work of drain_every tasks.
+        if (i == early_dispatches) {
+            run.early_bytes = static_cast<double>(heap_in_use()) - base;
+        }
+        if (i == dispatches) {
+            run.bytes = static_cast<double>(heap_in_use()) - base;
+        }
         if (i % drain_every == 0) {
             const auto drain_began = Clock::now();
             keep(store.drain_events());
             keep(store.forget_finished());
             draining += Clock::now() - drain_began;
         }
-        if (i == early_dispatches) {
-            run.early_bytes = static_cast<double>(heap_in_use()) - base;
-        }
     }
     const auto total = Clock::now() - began;
-    run.bytes = static_cast<double>(heap_in_use()) - base;
     run.drain_ns_per_dispatch = static_cast<double>(draining.count()) / static_cast<double>(dispatches);
     run.cycle_ns = static_cast<double>(total.count()) / static_cast<double>(dispatches);
     return run;

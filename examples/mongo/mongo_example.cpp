@@ -5,6 +5,8 @@
 //
 // Uses (and first empties) the database pod_dispatcher_example.
 
+#include "../example_support.hpp"
+
 #include <pod_dispatcher/pod_dispatcher.hpp>
 #include <pod_dispatcher_mongo/mongo_store.hpp>
 
@@ -23,28 +25,6 @@ namespace {
 
 constexpr int task_count = 3;
 
-/// Says whether a call failed, printing why, with the server's own words.
-template <class T>
-bool failed(const char* what, const pd::Result<T>& result, const MongoStore& store)
-{
-    if (result) {
-        return false;
-    }
-    std::fprintf(stderr, "%s failed: %s (%s)\n", what, result.error().message().c_str(),
-                 store.last_error_message().c_str());
-    return true;
-}
-
-pd::Task waiting_task(int i)
-{
-    pd::Task task;
-    task.id = "task-" + std::to_string(i);
-    task.project = "demo";
-    task.requester = "patch_request";
-    task.activated = true;
-    return task;
-}
-
 } // namespace
 
 int main()
@@ -62,27 +42,27 @@ int main()
         return 2;
     }
     MongoStore& store = opened.value();
-    if (failed("emptying the database", store.drop_database(), store)) {
+    if (example::failed("emptying the database", store.drop_database(), store)) {
         return 1;
     }
     const auto mode = store.mode();
-    if (failed("connecting", mode, store)) {
+    if (example::failed("connecting", mode, store)) {
         return 1;
     }
     std::printf("connected; units of work run %s\n",
                 mode.value() == TransactionMode::transactions ? "in transactions" : "under claims, without transactions");
 
-    if (failed("storing the project", store.insert_project_ref(pd::ProjectRef{.id = "demo"}), store)) {
+    if (example::failed("storing the project", store.insert_project_ref(pd::ProjectRef{.id = "demo"}), store)) {
         return 1;
     }
     for (int i = 0; i < task_count; ++i) {
-        pd::Task task = waiting_task(i);
+        pd::Task task = example::ready_task("task-" + std::to_string(i));
         pd::Pod pod{.id = "pod-" + std::to_string(i), .agent_version = "agent-1"};
-        if (failed("storing a task", store.insert_task(task), store)) {
+        if (example::failed("storing a task", store.insert_task(task), store)) {
             return 1;
         }
         auto d = pd::allocate(store, task, pod);
-        if (failed("allocate", d, store)) {
+        if (example::failed("allocate", d, store)) {
             return 1;
         }
         std::printf("allocated %s (attempt %d): dispatcher %s queues %zu task(s) for %zu pod(s)\n", task.id.c_str(),
@@ -93,12 +73,12 @@ int main()
         pd::Pod running;
         running.status = pd::PodStatus::running;
         const auto status = pd::FieldSet<pd::Pod>::of(&pd::Pod::status);
-        if (failed("starting the pod", store.update_pod(pd::FieldUpdate<pd::Pod>{pod.id, status, pod, status, running}),
+        if (example::failed("starting the pod", store.update_pod(pd::FieldUpdate<pd::Pod>{pod.id, status, pod, status, running}),
                    store)) {
             return 1;
         }
         auto next = pd::dispatch_next_task(store, pod.id);
-        if (failed("dispatch_next_task", next, store)) {
+        if (example::failed("dispatch_next_task", next, store)) {
             return 1;
         }
         if (next.value()) {
@@ -109,7 +89,7 @@ int main()
         std::printf("  %s asks again: %s\n", pod.id.c_str(), again ? "nothing left" : again.error().message().c_str());
     }
     const auto events = store.events_for("task-0");
-    if (failed("reading events", events, store)) {
+    if (example::failed("reading events", events, store)) {
         return 1;
     }
     for (const pd::Event& e : events.value()) {

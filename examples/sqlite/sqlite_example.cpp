@@ -5,6 +5,8 @@
 //
 // Starts from an empty database: it first removes a file left at that path.
 
+#include "../example_support.hpp"
+
 #include <pod_dispatcher/pod_dispatcher.hpp>
 #include <pod_dispatcher_sqlite/sqlite_store.hpp>
 
@@ -20,39 +22,18 @@ namespace {
 
 constexpr int task_count = 3;
 
-/// Says whether a call failed, printing why, with SQLite's own words.
-template <class T>
-bool failed(const char* what, const pd::Result<T>& result, const SqliteStore& store)
-{
-    if (result) {
-        return false;
-    }
-    std::fprintf(stderr, "%s failed: %s (%s)\n", what, result.error().message().c_str(),
-                 store.last_error_message().c_str());
-    return true;
-}
-
-pd::Task waiting_task(int i)
-{
-    pd::Task task;
-    task.id = "task-" + std::to_string(i);
-    task.project = "demo";
-    task.requester = "patch_request";
-    task.activated = true;
-    return task;
-}
 
 /// Allocates the tasks, starts their pods and lets each pod take its task.
 bool dispatch_all(SqliteStore& store)
 {
-    if (failed("storing the project", store.insert_project_ref(pd::ProjectRef{.id = "demo"}), store)) {
+    if (example::failed("storing the project", store.insert_project_ref(pd::ProjectRef{.id = "demo"}), store)) {
         return false;
     }
     for (int i = 0; i < task_count; ++i) {
-        pd::Task task = waiting_task(i);
+        pd::Task task = example::ready_task("task-" + std::to_string(i));
         pd::Pod pod{.id = "pod-" + std::to_string(i), .agent_version = "agent-1"};
-        if (failed("storing a task", store.insert_task(task), store) ||
-            failed("allocate", pd::allocate(store, task, pod), store)) {
+        if (example::failed("storing a task", store.insert_task(task), store) ||
+            example::failed("allocate", pd::allocate(store, task, pod), store)) {
             return false;
         }
         std::printf("allocated %s a container, pod %s\n", task.id.c_str(), pod.id.c_str());
@@ -64,7 +45,7 @@ bool dispatch_all(SqliteStore& store)
         const auto started = store.update_pod(
             pd::FieldUpdate<pd::Pod>{pod_id, {}, running, pd::FieldSet<pd::Pod>::of(&pd::Pod::status), running});
         const auto task = pd::dispatch_next_task(store, pod_id);
-        if (failed("starting a pod", started, store) || failed("dispatch_next_task", task, store)) {
+        if (example::failed("starting a pod", started, store) || example::failed("dispatch_next_task", task, store)) {
             return false;
         }
         std::printf("%s took %s\n", pod_id.c_str(), task.value() ? task.value()->id.c_str() : "nothing");
@@ -102,7 +83,7 @@ int main(int argc, char** argv)
         return 1;
     }
     const auto contents = reopened.value().snapshot();
-    if (failed("reading the file back", contents, reopened.value())) {
+    if (example::failed("reading the file back", contents, reopened.value())) {
         return 1;
     }
     std::printf("reopened %s: %zu dispatchers, %zu tasks, %zu pods, %zu events\n", file.c_str(),

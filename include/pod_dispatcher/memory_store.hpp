@@ -111,9 +111,9 @@ public:
     {
         return run([&](detail::UnitOfWork& unit) -> Result<void> {
             for (const Event& e : events) {
-                BOOST_OUTCOME_TRY(auto stripe, open(unit, detail::HashedKey{e.resource_id}));
-                stripe->events.push_back(e);
-                unit.on_rollback([log = &stripe->events] { log->pop_back(); });
+                const std::size_t index = detail::Stripes::index_of(detail::HashedKey{e.resource_id});
+                BOOST_OUTCOME_TRY(open_at(unit, index));
+                unit.on_commit_emplace<AppendEvent>(stripes_.event_log_of(index), e);
             }
             return boost::outcome_v2::success();
         });
@@ -142,12 +142,17 @@ public:
     {
         return run([&](detail::UnitOfWork& unit) -> Result<std::vector<Event>> {
                    std::vector<Event> found;
-                   BOOST_OUTCOME_TRY(auto stripe, open(unit, detail::HashedKey{resource_id}, Intent::read));
-                   stripe->events.for_each([&](const Event& e) {
+                   const std::size_t index = detail::Stripes::index_of(detail::HashedKey{resource_id});
+                   BOOST_OUTCOME_TRY(open_at(unit, index, Intent::read));
+                   // Units of the stripes that share the log may append to it meanwhile.
+                   detail::SharedEventLog& log = stripes_.event_log_of(index);
+                   log.lock.lock();
+                   log.events.for_each([&](const Event& e) {
                        if (e.resource_id == resource_id) {
                            found.push_back(e);
                        }
                    });
+                   log.lock.unlock();
                    return found;
                })
             .value();
@@ -163,8 +168,8 @@ public:
         return run([&](detail::UnitOfWork& unit) -> Result<std::vector<Event>> {
                    BOOST_OUTCOME_TRY(lock_all(unit, Intent::update));
                    std::vector<Event> drained;
-                   for (detail::Stripe& stripe : stripes_.all()) {
-                       stripe.events.drain_into(drained);
+                   for (detail::SharedEventLog& log : stripes_.event_logs()) {
+                       log.events.drain_into(drained);
                    }
                    return drained;
                })
@@ -183,7 +188,7 @@ public:
     /// Drops what no live work needs any more: dispatchers with neither pods nor queued
     /// tasks, terminated pods that no dispatcher holds, and finished tasks (succeeded or
     /// failed) that no queue holds and no stored pod runs or ran last (a single-host group
-    /// reads its pod's last task).
+    /// reads its pod's last task). Gives back the room the indexes kept for what is gone.
     Forgotten forget_finished()
     {
         return run([&](detail::UnitOfWork& unit) -> Result<Forgotten> {
@@ -192,6 +197,9 @@ public:
                    dropped.dispatchers = forget_idle_dispatchers();
                    dropped.pods = forget_terminated_pods();
                    dropped.tasks = forget_finished_tasks();
+                   for (detail::Stripe& stripe : stripes_.all()) {
+                       stripe.shrink_to_fit();
+                   }
                    return dropped;
                })
             .value();
@@ -210,7 +218,10 @@ public:
                 append_values(stripe.tasks, contents.tasks);
                 append_values(stripe.pods, contents.pods);
                 append_values(stripe.project_refs, contents.project_refs);
-                stripe.events.for_each([&](const Event& e) { contents.events.push_back(e); });
+            }
+            // Every stripe is held: no unit is committing events.
+            for (detail::SharedEventLog& log : stripes_.event_logs()) {
+                log.events.for_each([&](const Event& e) { contents.events.push_back(e); });
             }
             sort_contents(contents);
             return contents;
@@ -219,6 +230,17 @@ public:
 
 private:
     using Found = boost::container::small_vector<detail::StoredDispatcher*, 1>;
+
+    /// Appends an event to its log when its unit commits.
+    class AppendEvent {
+    public:
+        AppendEvent(detail::SharedEventLog& log, const Event& e) : log_(log), event_(e) {}
+        void operator()() { log_.append(std::move(event_)); }
+
+    private:
+        detail::SharedEventLog& log_;
+        Event event_;
+    };
 
     /// An undo action that keeps only the fields a write changes, moved aside, not the
     /// whole document.

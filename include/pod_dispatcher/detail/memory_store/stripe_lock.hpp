@@ -3,8 +3,8 @@
 
 // The lock of one stripe of MemoryStore: a readers-writer lock in one atomic word. Units
 // of work only ever try it (they never wait while holding a lock), so trying must be
-// cheap: one compare-and-swap, no system call. Waiting, with nothing held, spins briefly
-// (holders keep it for a fraction of a microsecond) and then sleeps on the word.
+// cheap: one compare-and-swap, no system call. Waiting, with nothing held, spins for
+// about as long as a unit of work runs and then sleeps on the word.
 
 #include <atomic>
 #include <cstdint>
@@ -70,11 +70,15 @@ private:
 #endif
     }
 
+    /// Spins long enough to outlast a holder's whole unit of work (a dispatch holds its
+    /// locks for a microsecond or two): sleeping and being woken costs more than that.
+    static constexpr int spins = 1024;
+
     /// Takes the lock through try_take, sleeping while any of the `blocking` bits is set.
     template <class TryTake>
     void wait_for(TryTake try_take, std::uint32_t blocking) noexcept
     {
-        for (int spin = 0; spin < 128; ++spin) {
+        for (int spin = 0; spin < spins; ++spin) {
             if (try_take()) {
                 return;
             }

@@ -58,21 +58,12 @@ using StringMap = boost::unordered_node_map<std::string, V, StringHash, StringEq
 /// events already stored.
 class EventLog {
 public:
-    void push_back(const Event& e)
+    void push_back(Event&& e)
     {
         if (chunks_.empty() || chunks_.back().size() == chunk_size) {
             chunks_.emplace_back().reserve(chunk_size);
         }
-        chunks_.back().push_back(e);
-    }
-
-    /// Takes back the last append.
-    void pop_back()
-    {
-        chunks_.back().pop_back();
-        if (chunks_.back().empty()) {
-            chunks_.pop_back();
-        }
+        chunks_.back().push_back(std::move(e));
     }
 
     template <class F>
@@ -92,6 +83,7 @@ public:
             std::move(chunk.begin(), chunk.end(), std::back_inserter(out));
         }
         chunks_.clear();
+        chunks_.shrink_to_fit();
     }
 
 private:
@@ -109,20 +101,57 @@ struct alignas(64) Stripe {
     StringMap<Task> tasks;
     StringMap<Pod> pods;
     StringMap<ProjectRef> project_refs;
-    EventLog events; ///< Of the resources whose ids hash here.
+
+    /// Hash tables never shrink on their own: without this, a long run's tables keep the
+    /// room of the busiest moment each stripe ever had.
+    void shrink_to_fit()
+    {
+        dispatchers.rehash(0);
+        groups.rehash(0);
+        pod_owners.rehash(0);
+        tasks.rehash(0);
+        pods.rehash(0);
+        project_refs.rehash(0);
+    }
+};
+
+/// The event log of a few stripes. Units append to it when they commit, still holding
+/// the stripes of the events' resources, so a resource's events keep their order; the
+/// log's own lock only keeps apart units of different stripes that share it. Fewer logs
+/// than stripes, so that a store's events fill a few chunks rather than start one per
+/// stripe.
+struct alignas(64) SharedEventLog {
+    StripeLock lock;
+    EventLog events;
+
+    void append(Event&& e)
+    {
+        lock.lock();
+        events.push_back(std::move(e));
+        lock.unlock();
+    }
 };
 
 class Stripes {
 public:
-    static constexpr std::size_t count = 64;
+    /// A dispatch locks five or six stripes; with this many, two units on different
+    /// dispatchers rarely meet on one (with 64, one in seven did, and ran again).
+    static constexpr std::size_t count = 1024;
+
+    static constexpr std::size_t event_log_count = 64;
 
     static std::size_t index_of(const HashedKey& key) noexcept { return key.hash() % count; }
 
     Stripe& operator[](std::size_t index) noexcept { return stripes_[index]; }
     std::array<Stripe, count>& all() noexcept { return stripes_; }
 
+    /// The log of the events of resources whose keys hash to the stripe at index.
+    SharedEventLog& event_log_of(std::size_t index) noexcept { return event_logs_[index % event_log_count]; }
+    std::array<SharedEventLog, event_log_count>& event_logs() noexcept { return event_logs_; }
+
 private:
     std::array<Stripe, count> stripes_;
+    std::array<SharedEventLog, event_log_count> event_logs_;
 };
 
 } // namespace pod_dispatcher::detail

@@ -21,14 +21,15 @@
 
 namespace pod_dispatcher::detail {
 
-/// How to take back a unit's writes, newest last. The actions live in the unit's arena,
-/// so that registering one costs no heap allocation of its own.
-class UndoLog {
+/// Actions a unit runs when it ends: how to take back its writes, or what to do once it
+/// commits. They live in the unit's arena, so that registering one costs no heap
+/// allocation of its own.
+class ActionLog {
 public:
-    explicit UndoLog(std::pmr::memory_resource& arena) : arena_(arena), entries_(&arena) { entries_.reserve(16); }
-    UndoLog(const UndoLog&) = delete;
-    UndoLog& operator=(const UndoLog&) = delete;
-    ~UndoLog() { discard(); }
+    explicit ActionLog(std::pmr::memory_resource& arena) : arena_(arena), entries_(&arena) { entries_.reserve(16); }
+    ActionLog(const ActionLog&) = delete;
+    ActionLog& operator=(const ActionLog&) = delete;
+    ~ActionLog() { discard(); }
 
     /// Adds the action Action{args...}, built in place.
     template <class Action, class... Args>
@@ -38,11 +39,20 @@ public:
         entries_.push_back(Entry{::new (at) Action(std::forward<Args>(args)...), &run<Action>, &destroy<Action>});
     }
 
-    /// Runs every action, newest first, and forgets them.
-    void undo_all() noexcept
+    /// Runs every action, newest first, and forgets them: the order that undoes writes.
+    void run_newest_first() noexcept
     {
         for (auto entry = entries_.rbegin(); entry != entries_.rend(); ++entry) {
             entry->run(entry->action);
+        }
+        discard();
+    }
+
+    /// Runs every action, oldest first, and forgets them.
+    void run_oldest_first() noexcept
+    {
+        for (const Entry& entry : entries_) {
+            entry.run(entry.action);
         }
         discard();
     }
@@ -184,17 +194,27 @@ public:
         undo_.emplace<Action>(std::forward<Args>(args)...);
     }
 
+    /// Registers Action{args...}, to run when the unit commits, before it lets go of its
+    /// locks; a unit that does not commit never runs it.
+    template <class Action, class... Args>
+    void on_commit_emplace(Args&&... args)
+    {
+        on_commit_.emplace<Action>(std::forward<Args>(args)...);
+    }
+
     bool lost_race() const noexcept { return contended_ != nullptr; }
 
     void commit() noexcept
     {
+        on_commit_.run_oldest_first();
         undo_.discard();
         release();
     }
 
     void rollback() noexcept
     {
-        undo_.undo_all();
+        on_commit_.discard();
+        undo_.run_newest_first();
         release();
     }
 
@@ -263,7 +283,8 @@ private:
     alignas(std::max_align_t) std::byte buffer_[3072];
     std::pmr::monotonic_buffer_resource arena_{buffer_, sizeof buffer_};
     std::pmr::vector<Hold> holds_{&arena_};
-    UndoLog undo_{arena_};
+    ActionLog undo_{arena_};
+    ActionLog on_commit_{arena_};
     StripeLock* contended_ = nullptr;
     bool contended_exclusive_ = false;
 
