@@ -74,6 +74,7 @@ struct Where {
     Layout layout = Layout::separate;
     Shape shape{};
     std::size_t per_lane = 1;
+    bool thread_row = false; ///< Compared across thread counts: see repeats_for.
 };
 
 template <class S>
@@ -133,7 +134,7 @@ private:
         report_.section("threads_one_dispatcher", "threads racing on one dispatcher");
         const std::size_t racing = scale_.racing_tasks;
         for (std::size_t threads : scale_.thread_counts) {
-            const Where where{threads, Layout::shared, Shape{1, racing, racing}, racing / threads};
+            const Where where{threads, Layout::shared, Shape{1, racing, racing}, racing / threads, true};
             dispatch(where);
             assign(where);
         }
@@ -141,7 +142,7 @@ private:
         const std::size_t pods = scale_.pods_per_dispatcher;
         for (std::size_t threads : scale_.thread_counts) {
             const Shape shape{threads * scale_.dispatchers_per_thread, pods, pods};
-            const Where where{threads, Layout::separate, shape, scale_.dispatchers_per_thread * pods};
+            const Where where{threads, Layout::separate, shape, scale_.dispatchers_per_thread * pods, true};
             dispatch(where);
             assign(where);
         }
@@ -208,16 +209,28 @@ private:
     }
 
     template <class MakeFixture>
-    void time(const Point& point, std::size_t per_lane, MakeFixture make_fixture)
+    void time(const Point& point, const Where& where, MakeFixture make_fixture)
     {
-        report_.add(measure(point, per_lane, scale_.repeats, make_fixture, problems_));
+        report_.add(measure(point, where.per_lane, repeats_for(where), make_fixture, problems_));
+    }
+
+    /// A row compared across thread counts is timed in the long repeats several threads
+    /// need, on one thread too: timed in short repeats, the one-thread row would run on a
+    /// warmer store than the rows it is compared with.
+    RepeatPolicy repeats_for(const Where& where) const
+    {
+        RepeatPolicy policy = scale_.repeats;
+        if (where.thread_row) {
+            policy.batch_time = policy.threaded_batch_time;
+        }
+        return policy;
     }
 
     /// Work on the pods of a store seeded with where.shape.
     template <class Work, class E>
     void on_pods(const std::string& operation, std::string engine, const StoreFactory<E>& make, const Where& where)
     {
-        time(point(operation, std::move(engine), where), where.per_lane, [&] {
+        time(point(operation, std::move(engine), where), where, [&] {
             return std::make_unique<PodFixture<E, Work>>(make, where.shape, where.threads, where.layout);
         });
     }
@@ -237,7 +250,7 @@ private:
 
     void assign(const Where& where)
     {
-        time(point("assign_next_task", engine_, where), where.per_lane, [&] {
+        time(point("assign_next_task", engine_, where), where, [&] {
             return std::make_unique<AssignFixture<S>>(make_, where.shape, where.threads, where.layout);
         });
     }
@@ -245,7 +258,7 @@ private:
     template <class E>
     void remove_last_pod(std::string engine, const StoreFactory<E>& make, const Where& where)
     {
-        time(point("remove_pod", std::move(engine), where), where.per_lane,
+        time(point("remove_pod", std::move(engine), where), where,
              [&] { return std::make_unique<RemoveLastPodFixture<E>>(make, where.shape); });
     }
 
@@ -261,7 +274,7 @@ private:
     void allocate(std::string engine, const StoreFactory<E>& make, const Where& where)
     {
         const std::size_t batches = std::max<std::size_t>(1, where.shape.dispatchers / 10 / where.per_lane);
-        time(point("allocate", std::move(engine), where), where.per_lane, [&] {
+        time(point("allocate", std::move(engine), where), where, [&] {
             return std::make_unique<AllocateFixture<E>>(make, where.shape, batches * where.per_lane);
         });
     }
@@ -275,9 +288,9 @@ private:
 
     void documents(const Where& where)
     {
-        time(point("json_encode", engine_, where), where.per_lane,
+        time(point("json_encode", engine_, where), where,
              [&] { return std::make_unique<DocumentFixture<Encoding>>(where.shape); });
-        time(point("json_decode", engine_, where), where.per_lane,
+        time(point("json_decode", engine_, where), where,
              [&] { return std::make_unique<DocumentFixture<Decoding>>(where.shape); });
     }
 

@@ -294,6 +294,7 @@ private:
     /// Locks every stripe for the rest of the unit.
     Result<void> lock_all(detail::UnitOfWork& unit, Intent intent)
     {
+        unit.reserve_locks(detail::Stripes::count);
         for (detail::Stripe& stripe : stripes_.all()) {
             BOOST_OUTCOME_TRY(take(unit, stripe.lock, intent));
         }

@@ -106,12 +106,24 @@ struct alignas(64) Stripe {
     /// room of the busiest moment each stripe ever had.
     void shrink_to_fit()
     {
-        dispatchers.rehash(0);
-        groups.rehash(0);
-        pod_owners.rehash(0);
-        tasks.rehash(0);
-        pods.rehash(0);
-        project_refs.rehash(0);
+        shrink(dispatchers);
+        shrink(groups);
+        shrink(pod_owners);
+        shrink(tasks);
+        shrink(pods);
+        shrink(project_refs);
+    }
+
+private:
+    /// Rebuilds a table less than a quarter full to the size its entries need; one of a
+    /// single group of slots is left alone, so most tables are not rebuilt at all.
+    template <class Map>
+    static void shrink(Map& map)
+    {
+        constexpr std::size_t one_group = 16;
+        if (map.bucket_count() > one_group && map.size() * 4 < map.bucket_count()) {
+            map.rehash(0);
+        }
     }
 };
 

@@ -202,6 +202,9 @@ public:
         on_commit_.emplace<Action>(std::forward<Args>(args)...);
     }
 
+    /// Makes room for n more locks at once, for a unit about to take many.
+    void reserve_locks(std::size_t n) { holds_.reserve(holds_.size() + n); }
+
     bool lost_race() const noexcept { return contended_ != nullptr; }
 
     void commit() noexcept
