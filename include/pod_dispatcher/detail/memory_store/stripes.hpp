@@ -61,7 +61,7 @@ public:
     void push_back(Event&& e)
     {
         if (chunks_.empty() || chunks_.back().size() == chunks_.back().capacity()) {
-            // Small at first, so that a log holding a few events costs a few events' room.
+            // Small at first: a log holding a few events costs little room.
             const std::size_t room = chunks_.empty() ? first_chunk_size : std::min(2 * chunks_.back().capacity(), chunk_size);
             chunks_.emplace_back().reserve(room);
         }
@@ -89,7 +89,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t first_chunk_size = 4;
+    static constexpr std::size_t first_chunk_size = 16;
     static constexpr std::size_t chunk_size = 64;
     std::vector<std::vector<Event>> chunks_;
 };
