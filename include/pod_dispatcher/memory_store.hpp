@@ -107,6 +107,8 @@ public:
         return find_in(&detail::Stripe::project_refs, id, Intent::read);
     }
 
+    /// The events are stored when the unit of work commits: events_for and snapshot called
+    /// inside that unit do not see them yet.
     Result<void> insert_events(std::span<const Event> events)
     {
         return run([&](detail::UnitOfWork& unit) -> Result<void> {
