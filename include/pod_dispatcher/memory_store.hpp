@@ -146,15 +146,11 @@ public:
                    std::vector<Event> found;
                    const std::size_t index = detail::Stripes::index_of(detail::HashedKey{resource_id});
                    BOOST_OUTCOME_TRY(open_at(unit, index, Intent::read));
-                   // Units of the stripes that share the log may append to it meanwhile.
-                   detail::SharedEventLog& log = stripes_.event_log_of(index);
-                   log.lock.lock();
-                   log.events.for_each([&](const Event& e) {
+                   stripes_.event_log_of(index).for_each([&](const Event& e) {
                        if (e.resource_id == resource_id) {
                            found.push_back(e);
                        }
                    });
-                   log.lock.unlock();
                    return found;
                })
             .value();

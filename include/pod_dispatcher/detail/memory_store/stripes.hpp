@@ -16,9 +16,11 @@
 #include <array>
 #include <algorithm>
 #include <iterator>
+#include <mutex>
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pod_dispatcher::detail {
@@ -141,9 +143,16 @@ struct alignas(64) SharedEventLog {
 
     void append(Event&& e)
     {
-        lock.lock();
+        const std::lock_guard held{lock};
         events.push_back(std::move(e));
-        lock.unlock();
+    }
+
+    /// f(e) for each event, while units of the other stripes sharing the log may commit.
+    template <class F>
+    void for_each(F&& f)
+    {
+        const std::lock_guard held{lock};
+        events.for_each(std::forward<F>(f));
     }
 };
 
