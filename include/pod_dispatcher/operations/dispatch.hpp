@@ -74,12 +74,14 @@ Result<std::optional<Task>> assign_next_task(S& store, PodDispatcher& d, Pod& po
     }
     const Timestamp at = now();
     Result<std::optional<Task>> task{std::nullopt};
-    Assignment assignment;
+    std::size_t dequeued = 0;
+    std::optional<Pod> started;
     auto done = store.atomically([&]() -> Result<void> {
         const Query version = version_of(d);
         CopiedQueue<S> queue{store, version, d.task_ids};
         QueueWalk<S> walk{store, version, pod.id, PodChecks{Errc::precondition_failed, false}, at};
-        BOOST_OUTCOME_TRY(assignment, walk.run(queue, task.value()));
+        BOOST_OUTCOME_TRY(dequeued, walk.run(queue, task.value()));
+        started = std::move(walk.started_pod());
         return boost::outcome_v2::success();
     });
     if (!done) {
@@ -87,12 +89,12 @@ Result<std::optional<Task>> assign_next_task(S& store, PodDispatcher& d, Pod& po
         return task;
     }
     // The caller's copy follows the store: the same ids off its front, the same count.
-    if (assignment.dequeued > 0) {
-        d.task_ids.erase(d.task_ids.begin(), d.task_ids.begin() + static_cast<std::ptrdiff_t>(assignment.dequeued));
-        advance(d, at, static_cast<std::int64_t>(assignment.dequeued));
+    if (dequeued > 0) {
+        d.task_ids.erase(d.task_ids.begin(), d.task_ids.begin() + static_cast<std::ptrdiff_t>(dequeued));
+        advance(d, at, static_cast<std::int64_t>(dequeued));
     }
-    if (assignment.pod) {
-        pod = std::move(*assignment.pod);
+    if (started) {
+        pod = std::move(*started);
     }
     return task;
 }
@@ -108,8 +110,10 @@ Result<std::optional<Task>> assign_next_task(S& store, PodDispatcher& d, Pod& po
 template <Store S>
 Result<std::optional<Task>> dispatch_next_task(S& store, std::string_view pod_id, const DispatchOptions& options = {})
 {
-    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty() && options.queue_window > 0));
-    auto result = detail::try_dispatch(store, pod_id, options.queue_window);
+    // One result, returned from one place: a Task is costly to move.
+    Result<std::optional<Task>> result = pod_id.empty() || options.queue_window == 0
+                                             ? Result<std::optional<Task>>{Errc::invalid_argument}
+                                             : detail::try_dispatch(store, pod_id, options.queue_window);
     for (int attempt = 1; !result && result.error() == Errc::conflict && attempt < options.max_attempts; ++attempt) {
         if (options.on_retry) {
             options.on_retry(result.error());

@@ -25,13 +25,6 @@
 
 namespace pod_dispatcher::detail {
 
-/// What a walk did besides dispatching a task: the pod now running it, if any, and how
-/// many ids it took off the queue.
-struct Assignment {
-    std::optional<Pod> pod;
-    std::size_t dequeued = 0;
-};
-
 /// Why a pod cannot take a task: Errc::not_found when it is absent, busy_error when it
 /// runs a task, Errc::precondition_failed when it is not running; nothing when it can.
 inline std::optional<Errc> refusal(const std::optional<Pod>& pod, Errc busy_error) noexcept
@@ -184,12 +177,14 @@ public:
     }
 
     /// Reads queue from the front until a task the pod may run turns up, then writes what
-    /// it decided; puts the task dispatched, as stored after, in dispatched.
+    /// it decided; puts the task dispatched, as stored after, in dispatched. Returns how
+    /// many ids it took off the queue.
     template <class Queue>
-    Result<Assignment> run(Queue& queue, std::optional<Task>& dispatched)
+    Result<std::size_t> run(Queue& queue, std::optional<Task>& dispatched)
     {
         // A store may run the unit again (store.hpp): nothing of a run rolled back stays.
         dispatched.reset();
+        pod_.reset();
         bool first = true;
         for (std::size_t i = 0;; ++i) {
             BOOST_OUTCOME_TRY(const std::string* id, queue.at(i));
@@ -220,6 +215,10 @@ public:
             release_if_allocated(std::move(*task), dispatch_fields);
         }
     }
+
+    /// The pod as stored after it started the task dispatched by run, if any. Kept here
+    /// so that a caller that does not need it pays no copy.
+    std::optional<Pod>& started_pod() noexcept { return pod_; }
 
 private:
     struct Release {
@@ -260,14 +259,13 @@ private:
     // ---- Writing what was decided: candidate to the pod (if any), the releases, the dequeue.
 
     template <class Queue>
-    Result<Assignment> write(Queue& queue, const Task* candidate, std::optional<Task>& dispatched)
+    Result<std::size_t> write(Queue& queue, const Task* candidate, std::optional<Task>& dispatched)
     {
         if (examined_ > 0 && !store_.rolls_back()) {
             BOOST_OUTCOME_TRY(queue.verify(examined_));
         }
-        std::optional<Pod> pod;
         if (candidate != nullptr) {
-            BOOST_OUTCOME_TRY(pod, claim_pod(*candidate));
+            BOOST_OUTCOME_TRY(claim_pod(*candidate));
         } else if (checks_.check_when_idle) {
             BOOST_OUTCOME_TRY(check_pod());
         }
@@ -278,7 +276,7 @@ private:
             BOOST_OUTCOME_TRY(write_release(r));
         }
         if (candidate != nullptr) {
-            BOOST_OUTCOME_TRY(dispatch(*candidate, *pod, dispatched));
+            BOOST_OUTCOME_TRY(dispatch(*candidate, *pod_, dispatched));
         }
         if (examined_ > 0) {
             BOOST_OUTCOME_TRY(dequeue(queue.front(examined_)));
@@ -287,20 +285,20 @@ private:
             BOOST_OUTCOME_TRY(roll_up_display_task(candidate->display_task_id));
         }
         BOOST_OUTCOME_TRY(store_.insert_events(std::span<const Event>(events_.data(), events_.size())));
-        return Assignment{std::move(pod), examined_};
+        return examined_;
     }
 
-    /// The pod, as stored after it started task.
-    Result<Pod> claim_pod(const Task& task)
+    /// Starts task on the pod; pod_ becomes the pod as stored after.
+    Result<void> claim_pod(const Task& task)
     {
         const Pod idle = idle_pod(std::string(pod_id_));
         const Change<Pod> started = start(task, status_after_dispatch(task, PodStatus::running));
-        BOOST_OUTCOME_TRY(auto pod, store_.update_pod(started.under(idle, idle_pod_fields)));
-        if (!pod) {
+        BOOST_OUTCOME_TRY(pod_, store_.update_pod(started.under(idle, idle_pod_fields)));
+        if (!pod_) {
             BOOST_OUTCOME_TRY(check_pod());
             return Errc::conflict; // it could take a task after all: it changed meanwhile
         }
-        return std::move(*pod);
+        return boost::outcome_v2::success();
     }
 
     Result<void> check_pod()
@@ -369,6 +367,7 @@ private:
     Timestamp at_;
     std::size_t examined_ = 0;
     bool stopping_ = false;
+    std::optional<Pod> pod_;
     std::vector<Release> releases_;
     // A dispatch records three events; room for them without the heap.
     boost::container::small_vector<Event, 3> events_;
