@@ -14,6 +14,7 @@
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
@@ -195,9 +196,11 @@ private:
         write(tasks_, task_after);
         write(pods_, pod_after);
         dequeue(d, at);
-        record(detail::dispatched_event(task_after, at));
-        record(detail::assigned_event(pod_after, task_after, at));
-        record(detail::status_changed_event(pod_after, pod.status, at));
+        boost::container::small_vector<Event, 3> events;
+        detail::record_dispatch(events, task_after, pod_after, pod.status, at);
+        for (const Event& e : events) {
+            record(e);
+        }
         return task_after;
     }
 

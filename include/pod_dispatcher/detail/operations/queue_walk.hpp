@@ -326,11 +326,7 @@ private:
         if (!dispatched) {
             return Errc::conflict;
         }
-        events_.push_back(dispatched_event(*dispatched, at_));
-        events_.push_back(assigned_event(pod, *dispatched, at_));
-        if (pod.status != PodStatus::running) {
-            events_.push_back(status_changed_event(pod, PodStatus::running, at_));
-        }
+        record_dispatch(events_, *dispatched, pod, PodStatus::running, at_);
         return boost::outcome_v2::success();
     }
 

@@ -129,11 +129,6 @@ inline Event task_event(const Task& task, EventType type, Timestamp at)
     return Event{task.id, type, at, AllocationData{task.execution}};
 }
 
-inline Event dispatched_event(const Task& task, Timestamp at)
-{
-    return Event{task.id, EventType::task_dispatched, at, DispatchData{task.pod_id, task.execution}};
-}
-
 inline Event system_failed_event(const Task& task, Timestamp at)
 {
     return Event{task.id, EventType::task_system_failed, at,
@@ -145,14 +140,17 @@ inline Event finished_event(const Task& task, Timestamp at)
     return Event{task.id, EventType::task_finished, at, FinishData{task.pod_id, task.execution, task.status}};
 }
 
-inline Event assigned_event(const Pod& pod, const Task& task, Timestamp at)
+/// Appends the events of a dispatch of task to pod (both as stored after), built in
+/// place: task_dispatched, pod_assigned_task, and pod_status_changed when the pod's
+/// status changed from old_status.
+template <class Events>
+void record_dispatch(Events& events, const Task& task, const Pod& pod, PodStatus old_status, Timestamp at)
 {
-    return Event{pod.id, EventType::pod_assigned_task, at, AssignmentData{task.id, task.execution}};
-}
-
-inline Event status_changed_event(const Pod& after, PodStatus old_status, Timestamp at)
-{
-    return Event{after.id, EventType::pod_status_changed, at, StatusChangeData{old_status, after.status}};
+    events.emplace_back(task.id, EventType::task_dispatched, at, DispatchData{task.pod_id, task.execution});
+    events.emplace_back(pod.id, EventType::pod_assigned_task, at, AssignmentData{task.id, task.execution});
+    if (pod.status != old_status) {
+        events.emplace_back(pod.id, EventType::pod_status_changed, at, StatusChangeData{old_status, pod.status});
+    }
 }
 
 // ---- Dispatchers.
