@@ -3,7 +3,7 @@
 
 // Timing: a fixture (a seeded store and the work it can still do) runs one batch per
 // repeat, each lane on its own thread; the result is the median over repeats, after an
-// untimed warm-up batch.
+// untimed warm-up batch. Rows whose ratios are reported take turns, a repeat each.
 //
 // A fixture offers:
 // - capacity(): the most items any lane can take before the store must be seeded again;
@@ -18,7 +18,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <latch>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <span>
@@ -189,36 +191,109 @@ inline std::size_t batch_size(double ns_per_op, std::size_t lanes, std::size_t m
     return std::clamp<std::size_t>(static_cast<std::size_t>(fits), 1, most);
 }
 
-/// Measures the fixtures make() builds: at most per_lane operations per lane and repeat,
-/// seeding a new fixture whenever the current one is used up.
+/// One row under measurement, a batch at a time, so that rows compared with each other
+/// can take turns (measure_together): a spell of load from other processes then falls on
+/// all of them, not on whichever happened to be running, and their ratios hold still.
+class Timing {
+public:
+    /// Times the fixtures make() builds: at most per_lane operations per lane and repeat,
+    /// seeding a new fixture whenever the current one is used up.
+    template <class Make>
+    Timing(Point point, std::size_t per_lane, const RepeatPolicy& policy, Make make, std::vector<std::string>& problems)
+        : point_(std::move(point)), policy_(policy), problems_(problems), problems_before_(problems.size())
+    {
+        using Fixture = typename decltype(make())::element_type;
+        struct State {
+            Make make;
+            std::unique_ptr<Fixture> fixture;
+        };
+        auto state = std::make_shared<State>(State{std::move(make), nullptr});
+        state->fixture = state->make();
+        per_lane_ = std::min(per_lane, state->fixture->capacity());
+        if (per_lane_ == 0) {
+            throw std::logic_error(point_.operation + " (" + point_.engine + "): a fixture with no work");
+        }
+        run_ = [state](const Point& at, std::size_t per_lane, std::vector<std::string>& found) {
+            return run_batch(at, state->fixture, state->make, per_lane, found);
+        };
+    }
+
+    const RepeatPolicy& policy() const noexcept { return policy_; }
+    std::size_t repeats() const noexcept { return samples_.size(); }
+
+    /// An untimed batch, which sets the batch size.
+    void warm_up()
+    {
+        const Batch batch = run_(point_, per_lane_, problems_);
+        per_lane_ = batch_size(batch.ns_per_op, point_.threads, per_lane_, policy_);
+    }
+
+    void repeat()
+    {
+        const Batch batch = run_(point_, per_lane_, problems_);
+        samples_.push_back(batch.ns_per_op);
+        ops_ += batch.ops;
+        conflicts_ += batch.conflicts;
+        allocations_ += batch.allocations;
+    }
+
+    Measurement result() const
+    {
+        Measurement m = summarize(point_, samples_, per_lane_ * point_.threads, ops_, conflicts_, allocations_);
+        m.problems = problems_.size() - problems_before_;
+        return m;
+    }
+
+private:
+    Point point_;
+    RepeatPolicy policy_;
+    std::vector<std::string>& problems_;
+    std::size_t problems_before_;
+    std::size_t per_lane_ = 0;
+    std::function<Batch(const Point&, std::size_t, std::vector<std::string>&)> run_;
+    std::vector<double> samples_;
+    std::size_t ops_ = 0;
+    std::size_t conflicts_ = 0;
+    std::size_t allocations_ = 0;
+};
+
+/// Measures rows taking turns, a repeat of each per round, for as many rounds as the
+/// strictest of their policies asks and for the wall time all of them ask together.
+inline std::vector<Measurement> measure_together(std::vector<Timing>& rows)
+{
+    std::size_t min_repeats = 0;
+    std::size_t max_repeats = std::numeric_limits<std::size_t>::max();
+    Clock::duration min_time{};
+    for (const Timing& row : rows) {
+        min_repeats = std::max(min_repeats, row.policy().min_repeats);
+        max_repeats = std::min(max_repeats, row.policy().max_repeats);
+        min_time += row.policy().min_time;
+    }
+    const auto began = Clock::now();
+    for (Timing& row : rows) {
+        row.warm_up();
+    }
+    for (std::size_t round = 0; round < max_repeats && (round < min_repeats || Clock::now() - began < min_time);
+         ++round) {
+        for (Timing& row : rows) {
+            row.repeat();
+        }
+    }
+    std::vector<Measurement> measured;
+    for (const Timing& row : rows) {
+        measured.push_back(row.result());
+    }
+    return measured;
+}
+
+/// Measures one row on its own.
 template <class Make>
 Measurement measure(const Point& point, std::size_t per_lane, const RepeatPolicy& policy, Make make,
                     std::vector<std::string>& problems)
 {
-    auto fixture = make();
-    per_lane = std::min(per_lane, fixture->capacity());
-    if (per_lane == 0) {
-        throw std::logic_error(point.operation + " (" + point.engine + "): a fixture with no work");
-    }
-    const std::size_t problems_before = problems.size();
-    const auto began = Clock::now();
-    const Batch warm_up = run_batch(point, fixture, make, per_lane, problems);
-    per_lane = batch_size(warm_up.ns_per_op, point.threads, per_lane, policy);
-    std::vector<double> samples;
-    std::size_t ops = 0;
-    std::size_t conflicts = 0;
-    std::size_t allocations = 0;
-    while (samples.size() < policy.max_repeats &&
-           (samples.size() < policy.min_repeats || Clock::now() - began < policy.min_time)) {
-        const Batch batch = run_batch(point, fixture, make, per_lane, problems);
-        samples.push_back(batch.ns_per_op);
-        ops += batch.ops;
-        conflicts += batch.conflicts;
-        allocations += batch.allocations;
-    }
-    Measurement m = summarize(point, samples, per_lane * point.threads, ops, conflicts, allocations);
-    m.problems = problems.size() - problems_before;
-    return m;
+    std::vector<Timing> rows;
+    rows.emplace_back(point, per_lane, policy, std::move(make), problems);
+    return measure_together(rows).front();
 }
 
 } // namespace pod_dispatcher::bench

@@ -131,15 +131,20 @@ private:
                 report_.add_parallelism(threads, machine_parallelism(threads));
             }
         }
+        // Each section's rows are compared across thread counts: they take turns, all of them.
         report_.section("threads_one_dispatcher", "threads racing on one dispatcher");
         const std::size_t racing = scale_.racing_tasks;
-        for (std::size_t threads : scale_.thread_counts) {
-            const Where where{threads, Layout::shared, Shape{1, racing, racing}, racing / threads, true};
-            dispatch(where);
-            assign(where);
+        {
+            const Together together{*this};
+            for (std::size_t threads : scale_.thread_counts) {
+                const Where where{threads, Layout::shared, Shape{1, racing, racing}, racing / threads, true};
+                dispatch(where);
+                assign(where);
+            }
         }
         report_.section("threads_separate", "threads on separate dispatchers");
         const std::size_t pods = scale_.pods_per_dispatcher;
+        const Together together{*this};
         for (std::size_t threads : scale_.thread_counts) {
             const Shape shape{threads * scale_.dispatchers_per_thread, pods, pods};
             const Where where{threads, Layout::separate, shape, scale_.dispatchers_per_thread * pods, true};
@@ -208,10 +213,40 @@ private:
         return Point{std::move(operation), std::move(engine), where.threads, where.layout, where.shape};
     }
 
+    /// Rows queued while one lives are measured together when it ends, taking turns; rows
+    /// queued outside one are measured with the others of their operation (time).
+    class Together {
+    public:
+        explicit Together(Suite& suite) : suite_(suite) { ++suite_.together_; }
+        Together(const Together&) = delete;
+        Together& operator=(const Together&) = delete;
+        ~Together()
+        {
+            --suite_.together_;
+            suite_.measure_queued();
+        }
+
+    private:
+        Suite& suite_;
+    };
+
+    /// Queues a row; an operation measures its rows (engine and baselines) together. The
+    /// row outlives the call: make_fixture holds what it needs by value, or members.
     template <class MakeFixture>
     void time(const Point& point, const Where& where, MakeFixture make_fixture)
     {
-        report_.add(measure(point, where.per_lane, repeats_for(where), make_fixture, problems_));
+        queued_.emplace_back(point, where.per_lane, repeats_for(where), std::move(make_fixture), problems_);
+    }
+
+    void measure_queued()
+    {
+        if (together_ > 0 || queued_.empty()) {
+            return;
+        }
+        for (const Measurement& m : measure_together(queued_)) {
+            report_.add(m);
+        }
+        queued_.clear();
     }
 
     /// A row compared across thread counts is timed in the long repeats several threads
@@ -230,13 +265,14 @@ private:
     template <class Work, class E>
     void on_pods(const std::string& operation, std::string engine, const StoreFactory<E>& make, const Where& where)
     {
-        time(point(operation, std::move(engine), where), where, [&] {
+        time(point(operation, std::move(engine), where), where, [&make, where] {
             return std::make_unique<PodFixture<E, Work>>(make, where.shape, where.threads, where.layout);
         });
     }
 
     void dispatch(const Where& where)
     {
+        const Together together{*this};
         on_pods<Dispatching>("dispatch_next_task", std::string(floor_engine), floor_, where);
         on_pods<Dispatching>("dispatch_next_task", std::string(port_engine), port_, where);
         on_pods<Dispatching>("dispatch_next_task", engine_, make_, where);
@@ -244,13 +280,15 @@ private:
 
     void find(const Where& where)
     {
+        const Together together{*this};
         on_pods<Finding>("find_one_by_pod_id", std::string(port_engine), port_, where);
         on_pods<Finding>("find_one_by_pod_id", engine_, make_, where);
     }
 
     void assign(const Where& where)
     {
-        time(point("assign_next_task", engine_, where), where, [&] {
+        const Together together{*this};
+        time(point("assign_next_task", engine_, where), where, [this, where] {
             return std::make_unique<AssignFixture<S>>(make_, where.shape, where.threads, where.layout);
         });
     }
@@ -259,11 +297,12 @@ private:
     void remove_last_pod(std::string engine, const StoreFactory<E>& make, const Where& where)
     {
         time(point("remove_pod", std::move(engine), where), where,
-             [&] { return std::make_unique<RemoveLastPodFixture<E>>(make, where.shape); });
+             [&make, where] { return std::make_unique<RemoveLastPodFixture<E>>(make, where.shape); });
     }
 
     void remove_last_pod(const Where& where)
     {
+        const Together together{*this};
         remove_last_pod(std::string(port_engine), port_, where);
         remove_last_pod(engine_, make_, where);
     }
@@ -274,13 +313,14 @@ private:
     void allocate(std::string engine, const StoreFactory<E>& make, const Where& where)
     {
         const std::size_t batches = std::max<std::size_t>(1, where.shape.dispatchers / 10 / where.per_lane);
-        time(point("allocate", std::move(engine), where), where, [&] {
+        time(point("allocate", std::move(engine), where), where, [&make, where, batches] {
             return std::make_unique<AllocateFixture<E>>(make, where.shape, batches * where.per_lane);
         });
     }
 
     void allocate(const Where& where)
     {
+        const Together together{*this};
         allocate(std::string(floor_engine), floor_, where);
         allocate(std::string(port_engine), port_, where);
         allocate(engine_, make_, where);
@@ -288,10 +328,11 @@ private:
 
     void documents(const Where& where)
     {
+        const Together together{*this};
         time(point("json_encode", engine_, where), where,
-             [&] { return std::make_unique<DocumentFixture<Encoding>>(where.shape); });
+             [where] { return std::make_unique<DocumentFixture<Encoding>>(where.shape); });
         time(point("json_decode", engine_, where), where,
-             [&] { return std::make_unique<DocumentFixture<Decoding>>(where.shape); });
+             [where] { return std::make_unique<DocumentFixture<Decoding>>(where.shape); });
     }
 
     std::string engine_;
@@ -301,6 +342,8 @@ private:
     Scale scale_;
     Report& report_;
     std::vector<std::string> problems_;
+    std::vector<Timing> queued_;
+    int together_ = 0; ///< Live Together scopes.
 };
 
 } // namespace pod_dispatcher::bench
