@@ -219,7 +219,6 @@ public:
     }
 
     const RepeatPolicy& policy() const noexcept { return policy_; }
-    std::size_t repeats() const noexcept { return samples_.size(); }
 
     /// An untimed batch, which sets the batch size.
     void warm_up()

@@ -134,23 +134,23 @@ private:
         // Each section's rows are compared across thread counts: they take turns, all of them.
         report_.section("threads_one_dispatcher", "threads racing on one dispatcher");
         const std::size_t racing = scale_.racing_tasks;
-        {
-            const Together together{*this};
+        together([&] {
             for (std::size_t threads : scale_.thread_counts) {
                 const Where where{threads, Layout::shared, Shape{1, racing, racing}, racing / threads, true};
                 dispatch(where);
                 assign(where);
             }
-        }
+        });
         report_.section("threads_separate", "threads on separate dispatchers");
         const std::size_t pods = scale_.pods_per_dispatcher;
-        const Together together{*this};
-        for (std::size_t threads : scale_.thread_counts) {
-            const Shape shape{threads * scale_.dispatchers_per_thread, pods, pods};
-            const Where where{threads, Layout::separate, shape, scale_.dispatchers_per_thread * pods, true};
-            dispatch(where);
-            assign(where);
-        }
+        together([&] {
+            for (std::size_t threads : scale_.thread_counts) {
+                const Shape shape{threads * scale_.dispatchers_per_thread, pods, pods};
+                const Where where{threads, Layout::separate, shape, scale_.dispatchers_per_thread * pods, true};
+                dispatch(where);
+                assign(where);
+            }
+        });
     }
 
     void memory()
@@ -213,40 +213,28 @@ private:
         return Point{std::move(operation), std::move(engine), where.threads, where.layout, where.shape};
     }
 
-    /// Rows queued while one lives are measured together when it ends, taking turns; rows
-    /// queued outside one are measured with the others of their operation (time).
-    class Together {
-    public:
-        explicit Together(Suite& suite) : suite_(suite) { ++suite_.together_; }
-        Together(const Together&) = delete;
-        Together& operator=(const Together&) = delete;
-        ~Together()
-        {
-            --suite_.together_;
-            suite_.measure_queued();
-        }
-
-    private:
-        Suite& suite_;
-    };
-
-    /// Queues a row; an operation measures its rows (engine and baselines) together. The
-    /// row outlives the call: make_fixture holds what it needs by value, or members.
-    template <class MakeFixture>
-    void time(const Point& point, const Where& where, MakeFixture make_fixture)
+    /// Calls queue_rows(), then measures every row it queued together, taking turns. A
+    /// call inside another leaves the measuring to the outer one.
+    template <class QueueRows>
+    void together(QueueRows&& queue_rows)
     {
-        queued_.emplace_back(point, where.per_lane, repeats_for(where), std::move(make_fixture), problems_);
-    }
-
-    void measure_queued()
-    {
-        if (together_ > 0 || queued_.empty()) {
+        ++nesting_;
+        queue_rows();
+        if (--nesting_ > 0) {
             return;
         }
         for (const Measurement& m : measure_together(queued_)) {
             report_.add(m);
         }
         queued_.clear();
+    }
+
+    /// Queues a row, to be measured by the enclosing together(). The row outlives the
+    /// call: make_fixture holds what it needs by value, or members.
+    template <class MakeFixture>
+    void time(const Point& point, const Where& where, MakeFixture make_fixture)
+    {
+        queued_.emplace_back(point, where.per_lane, repeats_for(where), std::move(make_fixture), problems_);
     }
 
     /// A row compared across thread counts is timed in the long repeats several threads
@@ -272,24 +260,27 @@ private:
 
     void dispatch(const Where& where)
     {
-        const Together together{*this};
-        on_pods<Dispatching>("dispatch_next_task", std::string(floor_engine), floor_, where);
-        on_pods<Dispatching>("dispatch_next_task", std::string(port_engine), port_, where);
-        on_pods<Dispatching>("dispatch_next_task", engine_, make_, where);
+        together([&] {
+            on_pods<Dispatching>("dispatch_next_task", std::string(floor_engine), floor_, where);
+            on_pods<Dispatching>("dispatch_next_task", std::string(port_engine), port_, where);
+            on_pods<Dispatching>("dispatch_next_task", engine_, make_, where);
+        });
     }
 
     void find(const Where& where)
     {
-        const Together together{*this};
-        on_pods<Finding>("find_one_by_pod_id", std::string(port_engine), port_, where);
-        on_pods<Finding>("find_one_by_pod_id", engine_, make_, where);
+        together([&] {
+            on_pods<Finding>("find_one_by_pod_id", std::string(port_engine), port_, where);
+            on_pods<Finding>("find_one_by_pod_id", engine_, make_, where);
+        });
     }
 
     void assign(const Where& where)
     {
-        const Together together{*this};
-        time(point("assign_next_task", engine_, where), where, [this, where] {
-            return std::make_unique<AssignFixture<S>>(make_, where.shape, where.threads, where.layout);
+        together([&] {
+            time(point("assign_next_task", engine_, where), where, [this, where] {
+                return std::make_unique<AssignFixture<S>>(make_, where.shape, where.threads, where.layout);
+            });
         });
     }
 
@@ -302,9 +293,10 @@ private:
 
     void remove_last_pod(const Where& where)
     {
-        const Together together{*this};
-        remove_last_pod(std::string(port_engine), port_, where);
-        remove_last_pod(engine_, make_, where);
+        together([&] {
+            remove_last_pod(std::string(port_engine), port_, where);
+            remove_last_pod(engine_, make_, where);
+        });
     }
 
     /// Allocations that each create a dispatcher, into a store holding where.shape's; one
@@ -320,19 +312,21 @@ private:
 
     void allocate(const Where& where)
     {
-        const Together together{*this};
-        allocate(std::string(floor_engine), floor_, where);
-        allocate(std::string(port_engine), port_, where);
-        allocate(engine_, make_, where);
+        together([&] {
+            allocate(std::string(floor_engine), floor_, where);
+            allocate(std::string(port_engine), port_, where);
+            allocate(engine_, make_, where);
+        });
     }
 
     void documents(const Where& where)
     {
-        const Together together{*this};
-        time(point("json_encode", engine_, where), where,
-             [where] { return std::make_unique<DocumentFixture<Encoding>>(where.shape); });
-        time(point("json_decode", engine_, where), where,
-             [where] { return std::make_unique<DocumentFixture<Decoding>>(where.shape); });
+        together([&] {
+            time(point("json_encode", engine_, where), where,
+                 [where] { return std::make_unique<DocumentFixture<Encoding>>(where.shape); });
+            time(point("json_decode", engine_, where), where,
+                 [where] { return std::make_unique<DocumentFixture<Decoding>>(where.shape); });
+        });
     }
 
     std::string engine_;
@@ -343,7 +337,7 @@ private:
     Report& report_;
     std::vector<std::string> problems_;
     std::vector<Timing> queued_;
-    int together_ = 0; ///< Live Together scopes.
+    int nesting_ = 0; ///< Calls of together() under way.
 };
 
 } // namespace pod_dispatcher::bench
