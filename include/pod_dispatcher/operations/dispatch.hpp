@@ -68,12 +68,17 @@ Result<std::optional<Task>> try_dispatch(S& store, std::string_view pod_id, std:
 template <Store S>
 Result<std::optional<Task>> assign_next_task(S& store, PodDispatcher& d, Pod& pod)
 {
-    BOOST_OUTCOME_TRY(check(valid_version(d) && !pod.id.empty()));
-    if (!pod.running_task_id.empty()) {
-        return Errc::pod_busy;
+    // One result, returned from one place: a Task is costly to move.
+    Result<std::optional<Task>> task{std::nullopt};
+    if (!valid_version(d) || pod.id.empty()) {
+        task = Errc::invalid_argument;
+    } else if (!pod.running_task_id.empty()) {
+        task = Errc::pod_busy;
+    }
+    if (!task) {
+        return task;
     }
     const Timestamp at = now();
-    Result<std::optional<Task>> task{std::nullopt};
     std::size_t dequeued = 0;
     std::optional<Pod> started;
     auto done = store.atomically([&]() -> Result<void> {
