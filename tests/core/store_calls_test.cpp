@@ -106,7 +106,7 @@ TEST_CASE("the store calls of each operation", "[store]")
             REQUIRE(store.log() == unit({"find_task", "find_project_ref", "update_pod", "update_task",
                                          "update_dispatcher", "insert_events"}));
         }
-        SECTION("finish_task: reads the pod and its task, writes both")
+        SECTION("finish_task: reads the pod's dispatcher, the pod and its task, writes the task and pod")
         {
             seed(memory, dispatchable_task("t1"));
             seed(memory, running_pod("p1"));
@@ -114,7 +114,8 @@ TEST_CASE("the store calls of each operation", "[store]")
             REQUIRE(dispatch_next_task(memory, "p1").value());
             store.fail_at(0);
             REQUIRE(finish_task(store, "p1", TaskStatus::succeeded));
-            REQUIRE(store.log() == unit({"find_pod", "find_task", "update_task", "update_pod", "insert_events"}));
+            REQUIRE(store.log() ==
+                    unit({"find_dispatcher", "find_pod", "find_task", "update_task", "update_pod", "insert_events"}));
         }
     }
     SECTION("on a store that cannot roll back: reads before the first write what a failure would leave behind")

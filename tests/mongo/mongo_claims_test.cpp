@@ -14,7 +14,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <latch>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -26,6 +29,7 @@ using pod_dispatcher_mongo::TransactionMode;
 using pod_dispatcher_mongo::collections::claims;
 using pod_dispatcher_mongo::test::fresh_store;
 using pod_dispatcher_mongo::test::insert_bare;
+using pod_dispatcher_mongo::test::location_of;
 using pod_dispatcher_mongo::test::stored_ids;
 
 namespace {
@@ -60,6 +64,81 @@ void seed_two(MongoStore& store)
     }
     seed(store, pd::PodDispatcher{"d", "g", {"p1", "p2"}, {"t1", "t2"}, 0, {}});
 }
+
+/// One dispatcher "d" of a task group with tasks g1, g2 queued in order and running pod p1.
+void seed_group(MongoStore& store)
+{
+    seed(store, enabled_project());
+    pd::PodDispatcher d{"d", "", {"p1"}, {}, 0, {}};
+    for (int order : {1, 2}) {
+        pd::Task task = group_task("g" + std::to_string(order), "group", order, 1);
+        task.container_allocated = true;
+        task.container_allocation_attempts = 1;
+        d.group_id = pd::get_group_id(task);
+        d.task_ids.push_back(task.id);
+        seed(store, task);
+    }
+    seed(store, running_pod("p1"));
+    seed(store, d);
+}
+
+/// Another store object on store's database, as another process would open, that runs a
+/// call on a thread of its own and holds the call's first command after its reads until
+/// the test lets it go.
+class HeldBeforeWriting {
+public:
+    explicit HeldBeforeWriting(const MongoStore& store)
+    {
+        pod_dispatcher_mongo::MongoStoreOptions options;
+        options.on_command_started = [this](std::string_view command) {
+            if (command != "find" && armed_.exchange(false)) {
+                reached_.count_down();
+                go_on_.wait();
+            }
+        };
+        auto opened = MongoStore::open(location_of(store), std::move(options));
+        REQUIRE(opened);
+        store_ = std::make_unique<MongoStore>(std::move(opened).value());
+        REQUIRE(store_->capabilities()); // the server set up before any command is held
+    }
+
+    HeldBeforeWriting(const HeldBeforeWriting&) = delete;
+    HeldBeforeWriting& operator=(const HeldBeforeWriting&) = delete;
+
+    /// A failed check of the test must not leave the call waiting forever.
+    ~HeldBeforeWriting() { let_go(); }
+
+    /// Starts call(store) and returns once it is held.
+    template <class Call>
+    void start(Call call)
+    {
+        armed_ = true;
+        thread_ = std::jthread{[this, call] { call(*store_); }};
+        reached_.wait();
+    }
+
+    /// Lets the call go on, and waits for it to end.
+    void finish()
+    {
+        let_go();
+        thread_.join();
+    }
+
+private:
+    void let_go()
+    {
+        if (!released_.exchange(true)) {
+            go_on_.count_down();
+        }
+    }
+
+    std::atomic<bool> armed_{false};
+    std::atomic<bool> released_{false};
+    std::latch reached_{1};
+    std::latch go_on_{1};
+    std::unique_ptr<MongoStore> store_;
+    std::jthread thread_; ///< Last: joined before the rest goes.
+};
 
 } // namespace
 
@@ -181,4 +260,31 @@ TEST_CASE("MongoStore's writes outside a unit of work are compare-and-set among 
     }
     CHECK(won == 1);
     CHECK(lost == 7);
+}
+
+TEST_CASE("MongoStore without transactions: a finish_task that read a pod before another process finished its "
+          "task and gave it the next writes nothing",
+          "[claims]")
+{
+    // finish_task reads the pod's dispatcher first and claims it: a dispatch since its
+    // reads has moved the dispatcher on from the count it read, so it loses.
+    auto store_ptr = fresh_store();
+    MongoStore& store = *store_ptr;
+    require_claims_mode(store);
+    seed_group(store);
+    REQUIRE(pd::dispatch_next_task(store, "p1").value().value().id == "g1");
+
+    HeldBeforeWriting late{store};
+    pd::Result<void> late_finish = Errc::invalid_argument;
+    late.start([&](MongoStore& s) { late_finish = pd::finish_task(s, "p1", pd::TaskStatus::failed); });
+    REQUIRE(pd::finish_task(store, "p1", pd::TaskStatus::succeeded));
+    REQUIRE(pd::dispatch_next_task(store, "p1").value().value().id == "g2");
+    late.finish();
+
+    CHECK(stored_pod(store, "p1").running_task_id == "g2");
+    CHECK(stored_task(store, "g1").status == pd::TaskStatus::succeeded);
+    CHECK(event_types(store, "g1") ==
+          std::vector<pd::EventType>{pd::EventType::task_dispatched, pd::EventType::task_finished});
+    REQUIRE_FALSE(late_finish);
+    CHECK(late_finish.error() == Errc::conflict);
 }

@@ -61,7 +61,8 @@ private:
 /// and guarded writes ("update...") in the order it makes them. With transactions: those,
 /// and the commit. Without: a claim ("insert") before the first guarded write of a unit
 /// that read a dispatcher (not of one that read none: "update unclaimed"), and the
-/// dispatcher's write ("update dispatcher") held back to the end. A guarded write of a
+/// dispatcher's write ("update dispatcher") held back to the end; a claim on a dispatcher
+/// the unit did not write is given back at the end ("delete"). A guarded write of a
 /// task or pod is a findAndModify where updates are atomic, else an update by _id after a
 /// read of a document the unit has not read ("update unread").
 Names unit_of_work(const Capabilities& caps, std::initializer_list<std::string> steps)
@@ -88,6 +89,8 @@ Names unit_of_work(const Capabilities& caps, std::initializer_list<std::string> 
     }
     if (held_back) {
         names.emplace_back("update");
+    } else if (claimed && !transactions) {
+        names.emplace_back("delete");
     }
     if (transactions) {
         names.emplace_back("commitTransaction");
@@ -205,8 +208,9 @@ TEST_CASE("MongoStore's round trips per operation")
         CHECK(log.take() == assign);
 
         REQUIRE(pd::finish_task(store, "p0", pd::TaskStatus::succeeded));
-        // It reads no dispatcher, so it claims none (see the README).
-        const Names finish = unit_of_work(caps, {"find", "find", "update unclaimed", "update unclaimed", "insert"});
+        // It reads the pod's dispatcher, so that its claim orders it with the dispatches
+        // giving the pod its next task (see the README).
+        const Names finish = unit_of_work(caps, {"find", "find", "find", "update", "update", "insert"});
         CHECK(log.take() == finish);
 
         int next = 2;

@@ -5,10 +5,12 @@
 
 #include <pod_dispatcher/detail/operations/transitions.hpp>
 #include <pod_dispatcher/detail/operations/validate.hpp>
+#include <pod_dispatcher/query.hpp>
 #include <pod_dispatcher/rules.hpp>
 #include <pod_dispatcher/store.hpp>
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace pod_dispatcher {
@@ -50,6 +52,11 @@ Result<void> finish_task(S& store, std::string_view pod_id, TaskStatus outcome)
                                     (outcome == TaskStatus::succeeded || outcome == TaskStatus::failed)));
     const Timestamp at = now();
     return store.atomically([&]() -> Result<void> {
+        // The pod's dispatcher is read first, though nothing of it is written: a store
+        // that keeps units apart by the dispatchers they read (MongoStore without
+        // transactions) then orders this unit with the dispatches that give the pod its
+        // next task, and one of those since the reads below makes this unit lose.
+        BOOST_OUTCOME_TRY(store.find_dispatcher(by_pod_id(std::string(pod_id)), Projection{false, 0}));
         BOOST_OUTCOME_TRY(auto running, detail::running_on(store, pod_id));
         const auto& [pod, task] = running;
         // The task first: a store that cannot roll back is then left, at worst, with a pod

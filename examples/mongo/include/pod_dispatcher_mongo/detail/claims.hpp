@@ -13,8 +13,8 @@
 // won. A unit that read a count another has moved on from meets that unit's claim and
 // loses (Errc::conflict) before writing anything. The tasks and pods a dispatch, an
 // allocate or a remove_pod writes are those of the dispatcher it claimed, so one unit at a
-// time writes them (finish_task, which reads no dispatcher, writes a pod and task in a
-// state no dispatch writes: the README says why that is enough).
+// time writes them (finish_task writes no dispatcher, but reads its pod's first, so that
+// its claim orders it with the dispatches that give the pod its next task).
 //
 // A claim stays when its unit succeeds (the dispatcher has moved on, and the claim keeps
 // units that read the old count out) and is deleted when its unit fails having moved
