@@ -4,6 +4,7 @@
 // finish_task: a pod reports its running task done.
 
 #include <pod_dispatcher/operations.hpp>
+#include <pod_dispatcher/testing/faulty_store.hpp>
 #include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher/testing/testable_store.hpp>
 #include <pod_dispatcher/testing/unchanged.hpp>
@@ -78,6 +79,16 @@ void finish_task_suite()
         overwrite_task(store, started);
         REQUIRE(finish_task(store, "p1", TaskStatus::succeeded));
         REQUIRE(stored_task(store, "t1").status == TaskStatus::succeeded);
+    }
+    SECTION("a conflict is retried while the pod runs the task the first try found")
+    {
+        FaultyStore<store_of<M>> racing{store};
+        racing.fail_at(5, Errc::conflict); // the first try's write of the task loses a race
+        REQUIRE(finish_task(racing, "p1", TaskStatus::succeeded));
+        REQUIRE(racing.faults() == 1);
+        REQUIRE(stored_task(store, "t1").status == TaskStatus::succeeded);
+        REQUIRE(stored_pod(store, "p1").running_task_id.empty());
+        REQUIRE(event_types(store, "t1") == std::vector<EventType>{EventType::task_dispatched, EventType::task_finished});
     }
     SECTION("a decommissioned pod takes no other task after it")
     {
