@@ -29,6 +29,10 @@ inline Timestamp now() noexcept
 /// A task that has used this many container allocations is failed, not retried.
 inline constexpr int max_container_allocation_attempts = 5;
 
+/// A task stranded on a pod that died runs again only while its execution is below this;
+/// past it, the system fails the task (terminate_pod).
+inline constexpr int max_stranded_restarts = 1;
+
 enum class TaskStatus { undispatched, dispatched, started, succeeded, failed };
 enum class ExecutionPlatform { host, container };
 enum class PodStatus { initializing, starting, running, decommissioned, terminated };
@@ -85,6 +89,8 @@ struct Pod {
     /// The task the pod finished last (finish_task), so that a single-host task group can
     /// stop after a task that did not succeed.
     std::string last_task_id{};
+    /// When the pod last made itself heard (rescue_stale_pods); unset: never.
+    Timestamp last_communicated{};
 
     bool operator==(const Pod&) const = default;
 };
@@ -170,6 +176,7 @@ struct Fields<Pod> {
         field("running_task_id", &Pod::running_task_id),
         field("running_task_execution", &Pod::running_task_execution),
         field("last_task_id", &Pod::last_task_id),
+        field("last_communicated", &Pod::last_communicated),
     };
 };
 

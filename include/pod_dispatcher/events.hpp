@@ -24,6 +24,8 @@ enum class EventType {
     pod_assigned_task,     ///< pod; AssignmentData
     pod_status_changed,    ///< pod; StatusChangeData
     task_finished,         ///< task; FinishData
+    task_restarted,        ///< task; RestartData
+    pod_cleared_task,      ///< pod; AssignmentData
 };
 
 /// container_allocated and container_deallocated: the task's execution.
@@ -50,7 +52,8 @@ struct SystemFailureData {
     bool operator==(const SystemFailureData&) const = default;
 };
 
-/// pod_assigned_task: the task the pod was given.
+/// pod_assigned_task: the task the pod was given; pod_cleared_task: the task taken off
+/// the pod when it was terminated.
 struct AssignmentData {
     std::string task_id{};
     int task_execution = 0;
@@ -62,6 +65,7 @@ struct AssignmentData {
 struct StatusChangeData {
     PodStatus old_status = PodStatus::initializing;
     PodStatus new_status = PodStatus::initializing;
+    std::string reason{}; ///< Why the pod was terminated; empty for other changes.
 
     bool operator==(const StatusChangeData&) const = default;
 };
@@ -75,9 +79,17 @@ struct FinishData {
     bool operator==(const FinishData&) const = default;
 };
 
+/// task_restarted: a task stranded on a dead pod starts a new execution.
+struct RestartData {
+    std::string pod_id{}; ///< The pod the previous execution was stranded on.
+    int execution = 0;    ///< The new execution.
+
+    bool operator==(const RestartData&) const = default;
+};
+
 /// An event's payload; std::monostate for an event recorded without one.
 using EventData = std::variant<std::monostate, AllocationData, DispatchData, SystemFailureData, AssignmentData,
-                               StatusChangeData, FinishData>;
+                               StatusChangeData, FinishData, RestartData>;
 
 /// Something that happened to a task or pod, appended to the event log.
 struct Event {
@@ -93,9 +105,10 @@ struct Event {
 
 template <>
 struct EnumNames<EventType> {
-    static constexpr std::array<std::string_view, 7> names{
+    static constexpr std::array<std::string_view, 9> names{
         "container_allocated", "container_deallocated", "task_dispatched", "task_system_failed",
-        "pod_assigned_task",   "pod_status_changed",    "task_finished"};
+        "pod_assigned_task",   "pod_status_changed",    "task_finished",   "task_restarted",
+        "pod_cleared_task"};
 };
 
 /// The position in EventData of the payload that events of type t carry.
@@ -106,9 +119,11 @@ constexpr std::size_t payload_index(EventType t) noexcept
     case EventType::container_deallocated: return 1;
     case EventType::task_dispatched: return 2;
     case EventType::task_system_failed: return 3;
-    case EventType::pod_assigned_task: return 4;
+    case EventType::pod_assigned_task:
+    case EventType::pod_cleared_task: return 4;
     case EventType::pod_status_changed: return 5;
     case EventType::task_finished: return 6;
+    case EventType::task_restarted: return 7;
     }
     return 0;
 }
@@ -121,7 +136,8 @@ static_assert(carries<EventType::container_allocated, AllocationData> &&
               carries<EventType::task_system_failed, SystemFailureData> &&
               carries<EventType::pod_assigned_task, AssignmentData> &&
               carries<EventType::pod_status_changed, StatusChangeData> &&
-              carries<EventType::task_finished, FinishData>);
+              carries<EventType::task_finished, FinishData> && carries<EventType::task_restarted, RestartData> &&
+              carries<EventType::pod_cleared_task, AssignmentData>);
 
 template <>
 struct Fields<AllocationData> {
@@ -158,6 +174,7 @@ struct Fields<StatusChangeData> {
     static constexpr std::tuple all{
         field("old_status", &StatusChangeData::old_status),
         field("new_status", &StatusChangeData::new_status),
+        field("reason", &StatusChangeData::reason),
     };
 };
 
@@ -167,6 +184,14 @@ struct Fields<FinishData> {
         field("pod_id", &FinishData::pod_id),
         field("execution", &FinishData::execution),
         field("status", &FinishData::status),
+    };
+};
+
+template <>
+struct Fields<RestartData> {
+    static constexpr std::tuple all{
+        field("pod_id", &RestartData::pod_id),
+        field("execution", &RestartData::execution),
     };
 };
 

@@ -21,18 +21,30 @@
 #include <algorithm>
 #include <cstddef>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace pod_dispatcher {
 
+/// How a MemoryStore keeps units of work apart.
+enum class Isolation {
+    /// Every unit is linearizable: it holds everything it read or wrote until it ends.
+    serializable,
+    /// A unit holds what it wrote until it ends, but lets go of what it only read as soon
+    /// as the read is done, as a database at READ COMMITTED does: other units may change
+    /// it before this one writes. For testing that the operations need no more (store.hpp).
+    read_committed,
+};
+
 /// A Store in process memory, safe to use from any number of threads at once. Every
-/// call, and every unit of work passed to atomically, is linearizable, and a unit that
-/// fails leaves nothing written. Lookups by id, group id and pod id go through indexes;
-/// only Query{} scans.
+/// call, and every unit of work passed to atomically, is linearizable (unless made with
+/// Isolation::read_committed), and a unit that fails leaves nothing written. Lookups by
+/// id, group id and pod id go through indexes; only Query{} scans.
 class MemoryStore {
     // Runs body as one unit of work, or as part of the calling thread's current one.
     template <class Body>
@@ -41,8 +53,24 @@ class MemoryStore {
         return detail::run_unit(this, std::forward<Body>(body));
     }
 
+    // run, for a body that only reads: at READ COMMITTED, a read inside a unit lets go of
+    // its locks when it is done.
+    template <class Body>
+    auto read(Body&& body)
+    {
+        detail::UnitOfWork* unit = isolation_ == Isolation::read_committed ? detail::UnitOfWork::current(this) : nullptr;
+        if (unit == nullptr) {
+            return run(std::forward<Body>(body));
+        }
+        const std::size_t held = unit->locks_held();
+        auto result = body(*unit);
+        unit->release_since(held);
+        return result;
+    }
+
 public:
     MemoryStore() = default;
+    explicit MemoryStore(Isolation isolation) noexcept : isolation_(isolation) {}
     MemoryStore(const MemoryStore&) = delete;
     MemoryStore& operator=(const MemoryStore&) = delete;
 
@@ -50,7 +78,7 @@ public:
 
     Result<std::vector<PodDispatcher>> find_dispatchers(const Query& q)
     {
-        return run([&](detail::UnitOfWork& unit) -> Result<std::vector<PodDispatcher>> {
+        return read([&](detail::UnitOfWork& unit) -> Result<std::vector<PodDispatcher>> {
             BOOST_OUTCOME_TRY(auto found, matching(unit, q));
             std::vector<PodDispatcher> views;
             views.reserve(found.size());
@@ -63,7 +91,7 @@ public:
 
     Result<std::optional<PodDispatcher>> find_dispatcher(const Query& q, const Projection& p)
     {
-        return run([&](detail::UnitOfWork& unit) -> Result<std::optional<PodDispatcher>> {
+        return read([&](detail::UnitOfWork& unit) -> Result<std::optional<PodDispatcher>> {
             BOOST_OUTCOME_TRY(auto found, matching(unit, q));
             if (found.empty()) {
                 return std::nullopt;
@@ -79,11 +107,14 @@ public:
 
     Result<bool> update_dispatcher(const Query& q, const DispatcherUpdate& u)
     {
-        if (u.task_ids && !u.dequeue.empty()) {
+        if (!well_formed(u)) {
             return Errc::invalid_argument;
         }
         return run([&](detail::UnitOfWork& unit) -> Result<bool> {
             BOOST_OUTCOME_TRY(auto found, matching(unit, q));
+            if (found.size() > 1) { // a query without id, group or pod: the first by id
+                std::ranges::sort(found, {}, [](const detail::StoredDispatcher* d) { return std::string_view(d->doc.id); });
+            }
             for (detail::StoredDispatcher* d : found) {
                 if (d->starts_with(u.dequeue)) {
                     BOOST_OUTCOME_TRY(apply(unit, *d, u));
@@ -98,6 +129,18 @@ public:
     Result<std::optional<Task>> update_task(const FieldUpdate<Task>& u) { return update_in(&detail::Stripe::tasks, u); }
 
     Result<std::optional<Pod>> find_pod(std::string_view id) { return find_in(&detail::Stripe::pods, id, Intent::update); }
+
+    Result<std::vector<Pod>> find_pods(const PodQuery& q)
+    {
+        return read([&](detail::UnitOfWork& unit) -> Result<std::vector<Pod>> {
+            std::vector<Pod> found;
+            BOOST_OUTCOME_TRY(lock_all(unit, Intent::read));
+            for (detail::Stripe& stripe : stripes_.all()) {
+                stripe.pod_index.for_each_match(q, [&](std::string_view id) { found.push_back(stripe.pods.find(id)->second); });
+            }
+            return found;
+        });
+    }
     Result<void> insert_pod(const Pod& pod) { return insert_into(&detail::Stripe::pods, pod); }
     Result<std::optional<Pod>> update_pod(const FieldUpdate<Pod>& u) { return update_in(&detail::Stripe::pods, u); }
 
@@ -208,8 +251,8 @@ public:
     {
         return run([&](detail::UnitOfWork& unit) -> Result<StoreContents> {
             StoreContents contents;
+            BOOST_OUTCOME_TRY(lock_all(unit, Intent::read));
             for (detail::Stripe& stripe : stripes_.all()) {
-                BOOST_OUTCOME_TRY(take(unit, stripe.lock, Intent::read));
                 for (const auto& [id, d] : stripe.dispatchers) {
                     contents.dispatchers.push_back(d.view(Projection{}));
                 }
@@ -293,8 +336,9 @@ private:
     Result<void> lock_all(detail::UnitOfWork& unit, Intent intent)
     {
         unit.reserve_locks(detail::Stripes::count);
-        for (detail::Stripe& stripe : stripes_.all()) {
-            BOOST_OUTCOME_TRY(take(unit, stripe.lock, intent));
+        auto locks = stripes_.all() | std::views::transform([](detail::Stripe& s) -> detail::StripeLock& { return s.lock; });
+        if (!unit.lock_each(locks, intent == Intent::read ? detail::LockMode::shared : detail::LockMode::exclusive)) {
+            return Errc::conflict; // the unit lost a race; run_unit rolls it back and runs it again
         }
         return boost::outcome_v2::success();
     }
@@ -328,7 +372,12 @@ private:
     {
         return erase_where(&detail::Stripe::pods, [&](const Pod& pod) {
             const detail::HashedKey key{pod.id};
-            return pod.status == PodStatus::terminated && !stripes_[detail::Stripes::index_of(key)].pod_owners.contains(key);
+            detail::Stripe& stripe = stripes_[detail::Stripes::index_of(key)];
+            const bool forget = pod.status == PodStatus::terminated && !stripe.pod_owners.contains(key);
+            if (forget) {
+                stripe.pod_index.erase(detail::PodIndexKey{pod});
+            }
+            return forget;
         });
     }
 
@@ -364,7 +413,7 @@ private:
     template <class V>
     Result<std::optional<V>> find_in(Collection<V> collection, std::string_view id, Intent intent)
     {
-        return run([&](detail::UnitOfWork& unit) -> Result<std::optional<V>> {
+        return read([&](detail::UnitOfWork& unit) -> Result<std::optional<V>> {
             const detail::HashedKey key{id};
             BOOST_OUTCOME_TRY(auto stripe, open(unit, key, intent));
             const auto& map = stripe->*collection;
@@ -391,6 +440,9 @@ private:
                 return Errc::duplicate_key;
             }
             unit.on_rollback([&map, id = std::string_view(it->first)] { map.erase(map.find(id)); });
+            if constexpr (std::is_same_v<V, Pod>) {
+                index_new_pod(unit, *stripe, it->first, it->second);
+            }
             return boost::outcome_v2::success();
         });
     }
@@ -408,9 +460,36 @@ private:
             }
             V& stored = it->second;
             unit.on_rollback_emplace<FieldsRestore<V>>(stored, u.changes);
-            apply_changes(stored, u);
+            if constexpr (std::is_same_v<V, Pod>) {
+                const detail::PodIndexKey before{stored.status, stored.last_communicated, it->first};
+                apply_changes(stored, u);
+                reindex_pod(unit, *stripe, before, stored);
+            } else {
+                apply_changes(stored, u);
+            }
             return Result<std::optional<V>>{boost::outcome_v2::in_place_type<std::optional<V>>, stored};
         });
+    }
+
+    /// Puts a pod just stored into its stripe's index; undone before the pod's removal.
+    static void index_new_pod(detail::UnitOfWork& unit, detail::Stripe& stripe, std::string_view id, const Pod& pod)
+    {
+        stripe.pod_index.insert(pod.status, pod.last_communicated, id);
+        unit.on_rollback([&index = stripe.pod_index, key = detail::PodIndexKey{pod.status, pod.last_communicated, id}] {
+            index.erase(key);
+        });
+    }
+
+    /// Moves a pod's entry in its stripe's index from where its fields before put it.
+    static void reindex_pod(detail::UnitOfWork& unit, detail::Stripe& stripe, const detail::PodIndexKey& before,
+                            const Pod& after)
+    {
+        if (!before.moved_by(after)) {
+            return;
+        }
+        const detail::PodIndexKey now{after.status, after.last_communicated, before.id};
+        stripe.pod_index.move(before, now);
+        unit.on_rollback([&index = stripe.pod_index, before, now] { index.move(now, before); });
     }
 
     /// The stored dispatcher an index maps key to, with its stripe locked, or nullptr.
@@ -453,8 +532,8 @@ private:
             }
             return found;
         }
+        BOOST_OUTCOME_TRY(lock_all(unit, Intent::update));
         for (detail::Stripe& stripe : stripes_.all()) {
-            BOOST_OUTCOME_TRY(take(unit, stripe.lock, Intent::update));
             for (auto& [id, d] : stripe.dispatchers) {
                 if (matches(q, d.doc)) {
                     found.push_back(&d);
@@ -496,7 +575,8 @@ private:
         for (const std::string& pod : pods) {
             auto& owners = stripes_[detail::Stripes::index_of(detail::HashedKey{pod})].pod_owners;
             if (owners.try_emplace(pod, &d).second) {
-                unit.on_rollback([&owners, pod = std::string_view(pod)] { owners.erase(owners.find(pod)); });
+                // A copy of the id: pods may be the caller's update, gone when the unit rolls back.
+                unit.on_rollback([&owners, pod = std::string(pod)] { owners.erase(owners.find(pod)); });
             }
         }
     }
@@ -542,6 +622,8 @@ private:
         if (u.pod_ids) {
             BOOST_OUTCOME_TRY(check_pods_free(unit, &d, *u.pod_ids));
             BOOST_OUTCOME_TRY(check_pods_free(unit, &d, d.doc.pod_ids));
+        } else {
+            BOOST_OUTCOME_TRY(check_pods_free(unit, &d, u.add_pods));
         }
         unit.on_rollback([&d, count = d.doc.modification_count, at = d.doc.last_modified] {
             d.doc.modification_count = count;
@@ -552,19 +634,42 @@ private:
             unit.save(d.doc.pod_ids);
             d.doc.pod_ids = *u.pod_ids;
             index_pods(unit, d, d.doc.pod_ids);
+        } else if (!u.add_pods.empty()) {
+            add_pods(unit, d, u.add_pods);
         }
         if (u.task_ids) {
             unit.save(d.doc.task_ids);
             unit.save(d.head);
             d.doc.task_ids = *u.task_ids;
             d.head = 0;
-        }
-        if (!u.dequeue.empty()) {
+        } else if (!u.dequeue.empty()) {
             dequeue(unit, d, u.dequeue.size());
+        } else if (!u.enqueue.empty()) {
+            enqueue(unit, d, u.enqueue, u.enqueue_at);
         }
         d.doc.modification_count += u.increment;
         d.doc.last_modified = u.last_modified;
         return boost::outcome_v2::success();
+    }
+
+    /// Appends pods, whose owner entries check_pods_free has locked and found free.
+    void add_pods(detail::UnitOfWork& unit, detail::StoredDispatcher& d, const std::vector<std::string>& pods)
+    {
+        const std::size_t before = d.doc.pod_ids.size();
+        d.doc.pod_ids.insert(d.doc.pod_ids.end(), pods.begin(), pods.end());
+        unit.on_rollback([&d, before] { d.doc.pod_ids.resize(before); });
+        index_pods(unit, d, pods);
+    }
+
+    /// Puts ids into the queue before its at-th id, or at its back.
+    static void enqueue(detail::UnitOfWork& unit, detail::StoredDispatcher& d, const std::vector<std::string>& ids,
+                        std::optional<std::size_t> at)
+    {
+        const auto first = static_cast<std::ptrdiff_t>(d.head + std::min(at.value_or(d.queue_length()), d.queue_length()));
+        d.doc.task_ids.insert(d.doc.task_ids.begin() + first, ids.begin(), ids.end());
+        unit.on_rollback([&d, first, count = static_cast<std::ptrdiff_t>(ids.size())] {
+            d.doc.task_ids.erase(d.doc.task_ids.begin() + first, d.doc.task_ids.begin() + first + count);
+        });
     }
 
     /// Moves the head past count ids; the ids stay where they are until enough of them
@@ -583,6 +688,7 @@ private:
     }
 
     detail::Stripes stripes_;
+    Isolation isolation_ = Isolation::serializable;
 };
 
 static_assert(Store<MemoryStore>);

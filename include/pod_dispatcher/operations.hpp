@@ -9,7 +9,10 @@
 #include <pod_dispatcher/operations/dispatch.hpp>
 #include <pod_dispatcher/operations/find.hpp>
 #include <pod_dispatcher/operations/finish_task.hpp>
+#include <pod_dispatcher/operations/pod_reports.hpp>
 #include <pod_dispatcher/operations/remove_pod.hpp>
+#include <pod_dispatcher/operations/rescue_stale_pods.hpp>
+#include <pod_dispatcher/operations/terminate_pod.hpp>
 #include <pod_dispatcher/operations/upsert.hpp>
 
 #endif

@@ -1,9 +1,11 @@
 #ifndef POD_DISPATCHER_QUERY_HPP
 #define POD_DISPATCHER_QUERY_HPP
 
-// Which dispatchers a read or write is about, and how much of them a read returns.
+// Which dispatchers a read or write is about and how much of them a read returns
+// (Query, Projection), and which pods a search for stale pods finds (PodQuery).
 
 #include <pod_dispatcher/dispatcher.hpp>
+#include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/fields.hpp>
 
 #include <algorithm>
@@ -85,6 +87,24 @@ struct Projection {
 
 /// Just the front of the queue: what a dispatch reads.
 inline constexpr Projection queue_head(std::size_t max_task_ids) noexcept { return Projection{false, max_task_ids}; }
+
+/// The pods in one status that were last heard from before a time: what rescue_stale_pods
+/// reads, one status at a time, so that a store answers it from an index on (status,
+/// last_communicated) without looking at the other pods.
+struct PodQuery {
+    PodStatus status = PodStatus::running;
+    /// Only pods whose last_communicated is strictly earlier; an unset one is earlier
+    /// than any time.
+    Timestamp communicated_before{};
+
+    bool operator==(const PodQuery&) const = default;
+};
+
+/// Whether pod meets q.
+inline bool matches(const PodQuery& q, const Pod& pod) noexcept
+{
+    return pod.status == q.status && pod.last_communicated < q.communicated_before;
+}
 
 template <>
 struct Fields<Query> {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -92,6 +93,50 @@ inline bool is_running(const Task& task) noexcept
 
 /// A finish reads these fields of the task: its status, the pod running it, the execution.
 inline constexpr auto running_fields = FieldSet<Task>::of(&Task::status, &Task::pod_id, &Task::execution);
+
+/// The task runs on pod, in the execution pod runs: what finish_task, heartbeat and
+/// terminate_pod ask of the task the pod names as its running task.
+inline bool runs_on(const Task& task, const Pod& pod) noexcept
+{
+    return is_running(task) && task.pod_id == pod.id && task.execution == pod.running_task_execution;
+}
+
+// ---- Pods that fail: heartbeats, terminated pods, stranded tasks.
+
+/// A task stranded on a pod that died runs again, rather than fail, only while its
+/// execution is below max_stranded_restarts.
+inline bool restarts_when_stranded(const Task& task) noexcept { return task.execution < max_stranded_restarts; }
+
+/// When a pod counts as stale: not heard from since these times.
+struct StaleCutoffs {
+    Timestamp startup;   ///< For a pod that is initializing or starting.
+    Timestamp heartbeat; ///< For a pod that is running or decommissioned.
+};
+
+/// Why rescue_stale_pods terminates pod: "startup timeout" or "heartbeat timeout"; none
+/// when the pod is not stale. An unset last_communicated is earlier than any time.
+inline std::optional<std::string_view> staleness(const Pod& pod, const StaleCutoffs& cutoffs) noexcept
+{
+    switch (pod.status) {
+    case PodStatus::initializing:
+    case PodStatus::starting:
+        if (pod.last_communicated < cutoffs.startup) {
+            return "startup timeout";
+        }
+        break;
+    case PodStatus::running:
+    case PodStatus::decommissioned:
+        if (pod.last_communicated < cutoffs.heartbeat) {
+            return "heartbeat timeout";
+        }
+        break;
+    case PodStatus::terminated: break;
+    }
+    return std::nullopt;
+}
+
+/// The fields staleness reads.
+inline constexpr auto liveness_fields = FieldSet<Pod>::of(&Pod::status, &Pod::last_communicated);
 
 // ---- Task groups: tasks of one build variant of one version of one project that share
 // pods, so that the group's set-up runs once per pod, not once per task.

@@ -27,7 +27,22 @@ struct UnitOfWorkArchetype {
 } // namespace detail
 
 /// A Store reads documents and writes them conditionally; the rules of dispatching live
-/// in the operations, never in a store. For `S& s`:
+/// in the operations, never in a store.
+///
+/// The types a store meets (query.hpp, update.hpp):
+/// - `Query`: which dispatchers, as a conjunction of an id, a group id, a pod the
+///   dispatcher holds and a modification_count; an unset member matches anything.
+/// - `Projection`: how much of a dispatcher a read returns: its pods or not, and how many
+///   ids of the front of its queue.
+/// - `DispatcherUpdate`: one write of a dispatcher: its pods or queue replaced, ids taken
+///   off the front of the queue, ids put in at an index, pods added; the count moved on
+///   and last_modified set.
+/// - `FieldUpdate<D>`: set some fields of one task or pod if some fields still hold.
+///   guard_holds and apply_changes do it in memory; Fields<D> names the fields for a store
+///   that keeps them in columns.
+/// - `PodQuery`: the pods in one status last heard from before a time.
+///
+/// For `S& s`:
 ///
 /// Dispatchers (collection `pod_dispatchers`):
 /// - `s.find_dispatchers(const Query& q)` -> `Result<std::vector<PodDispatcher>>`: every
@@ -40,22 +55,29 @@ struct UnitOfWorkArchetype {
 ///   given. Errc::duplicate_key when another dispatcher has its id or group_id, or holds
 ///   one of its pods.
 /// - `s.update_dispatcher(const Query& q, const DispatcherUpdate& u)` -> `Result<bool>`:
-///   applies u to the dispatcher q matches: sets pod_ids if u sets them, sets task_ids if
-///   u sets them, takes u.dequeue off the front of the queue, sets last_modified, adds
-///   u.increment to modification_count. Writes nothing and returns false when no
-///   dispatcher matches q, or when u.dequeue is not the front of its queue (u never both
-///   sets task_ids and dequeues). Errc::duplicate_key, writing nothing, when u would put a
-///   pod another dispatcher holds into this one. Taking k ids off the front must not
-///   cost O(queue length) writes: it is one write whatever the length.
+///   applies u to the dispatcher q matches: replaces the pods if u.pod_ids is set, else
+///   appends u.add_pods; replaces the queue if u.task_ids is set, else takes u.dequeue off
+///   its front, else puts u.enqueue in at u.enqueue_at; sets last_modified; adds
+///   u.increment to modification_count. Returns false, writing nothing, when no
+///   dispatcher matches q, or when u.dequeue is not the front of its queue. The
+///   operations write under a query that names one dispatcher by id; under one that
+///   matches several, the store writes the first by id that u's dequeue fits.
+///   Errc::duplicate_key, writing nothing, when u would put a pod another dispatcher
+///   holds into this one. dequeue, enqueue and add_pods cost writes of the ids they name,
+///   not of the whole queue: taking k ids off the front, or putting one in anywhere, is
+///   not O(queue length) writes.
 ///
 /// Tasks, pods and project refs (`tasks`, `pods`, `project_ref`):
 /// - `s.find_task(std::string_view id)` -> `Result<std::optional<Task>>`
 /// - `s.update_task(const FieldUpdate<Task>& u)` -> `Result<std::optional<Task>>`: one
 ///   read-and-write: if the stored task u.id passes u's guard, sets u's changed fields and
 ///   returns the task as stored after; an empty optional, writing nothing, when there is
-///   no such task or the guard fails. guard_holds and apply_changes (update.hpp) do it in
-///   memory; Fields<Task> names the fields for a store that keeps them apart.
+///   no such task or the guard fails.
 /// - `s.find_pod(std::string_view id)` -> `Result<std::optional<Pod>>`
+/// - `s.find_pods(const PodQuery& q)` -> `Result<std::vector<Pod>>`: every pod q
+///   matches, in any order. It must not read every pod: an index on (status,
+///   last_communicated) answers it, so that finding 10 stale pods among 100 000 costs
+///   what it costs among 1 000.
 /// - `s.insert_pod(const Pod& p)` -> `Result<void>`: Errc::duplicate_key when p.id is stored.
 /// - `s.update_pod(const FieldUpdate<Pod>& u)` -> `Result<std::optional<Pod>>`: as
 ///   update_task. A dispatch starts a task on a pod through it without reading the pod
@@ -80,10 +102,28 @@ struct UnitOfWorkArchetype {
 ///   example), and the operations read what they check before their first write rather
 ///   than write on a guess that the unit would have to undo.
 ///
+/// Isolation: all-or-nothing visibility and the guarded writes above are all a unit
+/// needs; a database at READ COMMITTED is enough. A unit need not see a stable picture of
+/// what it read (no repeatable reads, no serializable transactions): every write is
+/// conditional on the fields the rule that decided it read (a dispatcher's id, group and
+/// modification_count; a task's or pod's guard), so a unit whose reads went stale meanwhile
+/// finds its write unmatched and ends in Errc::conflict. What no operation writes (a
+/// project ref; a task's project, requester and group fields) is read without a guard.
+/// Its writes must not be visible to others before it commits, and must keep others from
+/// writing the same documents until then (no dirty reads or writes), as row locks do.
+///
+/// Optional: `s.keeps_units_apart_by_dispatcher()` -> `bool`. True for a store that keeps
+/// units of work apart only through the dispatchers they read, not through what they
+/// write (MongoStore without transactions). Operations that write a pod then read the
+/// pod's dispatcher first, so that such a store orders them with the dispatches of that
+/// pod. A store without the member pays no such read.
+///
 /// Rules every member keeps:
 /// - A member called outside any unit of work is atomic on its own.
 /// - Ids are non-empty byte strings, compared byte for byte: any length, NUL bytes and
-///   invalid UTF-8 included. A store neither cuts nor changes them.
+///   invalid UTF-8 included. A store neither cuts nor changes them. An empty id names no
+///   document: a find or update of one finds nothing; an insert of one is
+///   Errc::invalid_argument.
 /// - A backend failure is Errc::store_unavailable; a member never throws for it.
 /// - A store shared between threads is safe to call from all of them at once.
 ///
@@ -92,8 +132,8 @@ struct UnitOfWorkArchetype {
 template <class S>
 concept Store = requires(S& s, const Query& q, const Projection& p, const DispatcherUpdate& u,
                          const PodDispatcher& d, std::string_view id, const FieldUpdate<Task>& task_update,
-                         const Pod& pod, const FieldUpdate<Pod>& pod_update, std::span<const Event> events,
-                         detail::UnitOfWorkArchetype work) {
+                         const Pod& pod, const PodQuery& pod_query, const FieldUpdate<Pod>& pod_update,
+                         std::span<const Event> events, detail::UnitOfWorkArchetype work) {
     { s.find_dispatchers(q) } -> std::same_as<Result<std::vector<PodDispatcher>>>;
     { s.find_dispatcher(q, p) } -> std::same_as<Result<std::optional<PodDispatcher>>>;
     { s.insert_dispatcher(d) } -> std::same_as<Result<void>>;
@@ -101,6 +141,7 @@ concept Store = requires(S& s, const Query& q, const Projection& p, const Dispat
     { s.find_task(id) } -> std::same_as<Result<std::optional<Task>>>;
     { s.update_task(task_update) } -> std::same_as<Result<std::optional<Task>>>;
     { s.find_pod(id) } -> std::same_as<Result<std::optional<Pod>>>;
+    { s.find_pods(pod_query) } -> std::same_as<Result<std::vector<Pod>>>;
     { s.insert_pod(pod) } -> std::same_as<Result<void>>;
     { s.update_pod(pod_update) } -> std::same_as<Result<std::optional<Pod>>>;
     { s.find_project_ref(id) } -> std::same_as<Result<std::optional<ProjectRef>>>;
@@ -108,6 +149,20 @@ concept Store = requires(S& s, const Query& q, const Projection& p, const Dispat
     { s.atomically(work) } -> std::same_as<Result<void>>;
     { s.rolls_back() } -> std::convertible_to<bool>;
 };
+
+/// Whether s keeps units of work apart only through the dispatchers they read (the
+/// optional member above); false for a store without the member.
+template <Store S>
+bool keeps_units_apart_by_dispatcher(S& s)
+{
+    if constexpr (requires {
+                      { s.keeps_units_apart_by_dispatcher() } -> std::convertible_to<bool>;
+                  }) {
+        return s.keeps_units_apart_by_dispatcher();
+    } else {
+        return false;
+    }
+}
 
 } // namespace pod_dispatcher
 

@@ -286,13 +286,14 @@ TEST_CASE("Pod JSON")
                    .agent_version = "v2",
                    .running_task_id = "t1",
                    .running_task_execution = 4,
-                   .last_task_id = "t0"};
+                   .last_task_id = "t0",
+                   .last_communicated = example_time};
 
     SECTION("a full pod has exactly the member names as keys")
     {
         CHECK(json::value_from(full) == json::parse(R"({"id": "p1", "status": "running",
             "agent_version": "v2", "running_task_id": "t1", "running_task_execution": 4,
-            "last_task_id": "t0"})"));
+            "last_task_id": "t0", "last_communicated": "2026-11-27T17:30:00.123Z"})"));
     }
     SECTION("full and default pods round-trip")
     {
@@ -344,7 +345,7 @@ TEST_CASE("Event JSON")
     {
         CHECK(json::value_from(full_event()) == json::parse(R"({"resource_id": "t1",
             "type": "pod_status_changed", "timestamp": "2026-11-27T17:30:00.123Z",
-            "data": {"old_status": "running", "new_status": "decommissioned"}})"));
+            "data": {"old_status": "running", "new_status": "decommissioned", "reason": ""}})"));
     }
     SECTION("each kind of event carries its own payload")
     {
@@ -363,6 +364,11 @@ TEST_CASE("Event JSON")
         CHECK(data_of(EventType::task_finished, FinishData{"p1", 1, TaskStatus::failed}) ==
               json::parse(R"({"pod_id": "p1", "execution": 1, "status": "failed"})"));
         CHECK(data_of(EventType::task_finished, std::monostate{}) == json::parse("{}"));
+        CHECK(data_of(EventType::task_restarted, RestartData{"p1", 1}) == json::parse(R"({"pod_id": "p1", "execution": 1})"));
+        CHECK(data_of(EventType::pod_cleared_task, AssignmentData{"t1", 0}) ==
+              json::parse(R"({"task_id": "t1", "task_execution": 0})"));
+        CHECK(data_of(EventType::pod_status_changed, StatusChangeData{PodStatus::running, PodStatus::terminated, "gone"}) ==
+              json::parse(R"({"old_status": "running", "new_status": "terminated", "reason": "gone"})"));
     }
     SECTION("full and default events round-trip, the payload read by the event's type")
     {
@@ -417,7 +423,8 @@ TEST_CASE("Query, DispatcherUpdate and ChangeInfo JSON")
         update.group_id = "g";
         update.dequeue = {"t1"};
         CHECK(json::value_from(update) ==
-              json::parse(R"({"id": "d", "group_id": "g", "dequeue": ["t1"], "increment": 1})"));
+              json::parse(R"({"id": "d", "group_id": "g", "dequeue": ["t1"], "enqueue": [], "add_pods": [],
+                              "increment": 1})"));
     }
     SECTION("updates round-trip")
     {
@@ -429,6 +436,7 @@ TEST_CASE("Query, DispatcherUpdate and ChangeInfo JSON")
                                            .dequeue = {"t1", "t2"},
                                            .last_modified = example_time,
                                            .increment = 2});
+        check_round_trips(DispatcherUpdate{.enqueue = {"t3"}, .enqueue_at = 4, .add_pods = {"p2"}});
     }
     SECTION("change infos round-trip")
     {

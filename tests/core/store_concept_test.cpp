@@ -20,6 +20,7 @@ struct Archetype {
     Result<std::optional<Task_>> find_task(std::string_view) { return std::nullopt; }
     Result<std::optional<Task>> update_task(const FieldUpdate<Task>&) { return std::nullopt; }
     Result<std::optional<Pod>> find_pod(std::string_view) { return std::nullopt; }
+    Result<std::vector<Pod>> find_pods(const PodQuery&) { return std::vector<Pod>{}; }
     Result<void> insert_pod(const Pod&) { return Errc::store_unavailable; }
     Result<std::optional<Pod>> update_pod(const FieldUpdate<Pod>&) { return std::nullopt; }
     Result<std::optional<ProjectRef>> find_project_ref(std::string_view) { return std::nullopt; }

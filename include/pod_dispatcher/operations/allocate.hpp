@@ -81,19 +81,51 @@ Result<std::size_t> queue_position(S& store, const std::vector<std::string>& que
     return low;
 }
 
-/// d with task queued (where the group's order puts it) and pod added if the group takes
-/// another pod.
+/// Where allocate puts a task and its pod in a dispatcher.
+struct Placement {
+    std::optional<std::size_t> task_at{}; ///< The index the task goes in at; none when it is queued already.
+    bool pod_joins = false;               ///< Whether the pod joins the dispatcher.
+};
+
+/// Where task goes in d's queue (where the group's order puts it), and whether pod_id
+/// joins d: while the group takes another pod.
 template <Store S>
-Result<PodDispatcher> with_allocation(S& store, PodDispatcher d, const Task& task, const std::string& pod_id)
+Result<Placement> place(S& store, const PodDispatcher& d, const Task& task, const std::string& pod_id)
 {
+    Placement p;
     if (!contains(d.task_ids, task.id)) {
-        BOOST_OUTCOME_TRY(std::size_t at, queue_position(store, d.task_ids, task));
-        d.task_ids.insert(d.task_ids.begin() + static_cast<std::ptrdiff_t>(at), task.id);
+        BOOST_OUTCOME_TRY(p.task_at, queue_position(store, d.task_ids, task));
     }
-    if (!contains(d.pod_ids, pod_id) && takes_another_pod(d.pod_ids.size(), d.task_ids.size(), task)) {
+    const std::size_t tasks = d.task_ids.size() + (p.task_at ? 1 : 0);
+    p.pod_joins = !contains(d.pod_ids, pod_id) && takes_another_pod(d.pod_ids.size(), tasks, task);
+    return p;
+}
+
+/// d as p leaves it.
+inline PodDispatcher placed(PodDispatcher d, const Placement& p, const Task& task, const std::string& pod_id)
+{
+    if (p.task_at) {
+        d.task_ids.insert(d.task_ids.begin() + static_cast<std::ptrdiff_t>(*p.task_at), task.id);
+    }
+    if (p.pod_joins) {
         d.pod_ids.push_back(pod_id);
     }
     return d;
+}
+
+/// The write of p: the one task id and the one pod it adds, not the whole queue.
+inline DispatcherUpdate placing(const Placement& p, const Task& task, const std::string& pod_id, Timestamp at)
+{
+    DispatcherUpdate u;
+    if (p.task_at) {
+        u.enqueue.push_back(task.id);
+        u.enqueue_at = p.task_at;
+    }
+    if (p.pod_joins) {
+        u.add_pods.push_back(pod_id);
+    }
+    u.last_modified = at;
+    return u;
 }
 
 /// Marks expected container-allocated, if the stored task still has every field the
@@ -124,36 +156,59 @@ Result<void> insert_pod(S& store, const Pod& pod, const PodDispatcher& d)
     return store.insert_pod(pod);
 }
 
-/// What allocate wrote: the dispatcher and the task as stored after.
+/// What allocate wrote: the dispatcher and the task as stored after, and the pod if it
+/// stored it.
 struct Allocation {
     PodDispatcher dispatcher;
     Task task;
+    std::optional<Pod> pod;
 };
+
+/// The pod allocate stores: as the caller gave it, heard from now unless the caller said
+/// when.
+inline Pod stored_pod(Pod pod, Timestamp at)
+{
+    if (pod.last_communicated == Timestamp{}) {
+        pod.last_communicated = at;
+    }
+    return pod;
+}
+
+/// Writes u to before, the dispatcher as read.
+template <Store S>
+Result<void> write_placement(S& store, const PodDispatcher& before, const DispatcherUpdate& u)
+{
+    BOOST_OUTCOME_TRY(bool written, store.update_dispatcher(version_of(before), u));
+    if (!written) {
+        return Errc::conflict;
+    }
+    return boost::outcome_v2::success();
+}
 
 template <Store S>
 Result<Allocation> try_allocate(S& store, const Task& task, const Pod& pod, Guesses guesses, Timestamp at)
 {
     Allocation done;
     BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
+        done.pod.reset(); // a store may run the unit again: nothing of a rolled-back run stays
         BOOST_OUTCOME_TRY(const Task expected, guesses.task ? Result<Task>{task} : stored_allocatable(store, task.id));
         std::string group_id = get_group_id(expected);
         std::optional<PodDispatcher> existing;
         if (!guesses.no_dispatcher) {
             BOOST_OUTCOME_TRY(existing, store.find_dispatcher(by_group_id(group_id), Projection{}));
         }
-        const PodDispatcher before = existing ? std::move(*existing) : new_pod_dispatcher(std::move(group_id), {}, {});
-        BOOST_OUTCOME_TRY(done.dispatcher, with_allocation(store, before, expected, pod.id));
+        const bool stored = existing.has_value();
+        const PodDispatcher before = stored ? std::move(*existing) : new_pod_dispatcher(std::move(group_id), {}, {});
+        BOOST_OUTCOME_TRY(const Placement placement, place(store, before, expected, pod.id));
+        done.dispatcher = placed(before, placement, expected, pod.id);
+        advance(done.dispatcher, at);
         if (contains(done.dispatcher.pod_ids, pod.id)) {
-            BOOST_OUTCOME_TRY(insert_pod(store, pod, before));
+            done.pod = stored_pod(pod, at);
+            BOOST_OUTCOME_TRY(insert_pod(store, *done.pod, before));
         }
-        if (existing) {
-            BOOST_OUTCOME_TRY(bool written, store.update_dispatcher(version_of(before), changing(before, done.dispatcher, at)));
-            if (!written) {
-                return Errc::conflict;
-            }
-            advance(done.dispatcher, at);
+        if (stored) {
+            BOOST_OUTCOME_TRY(write_placement(store, before, placing(placement, expected, pod.id, at)));
         } else {
-            advance(done.dispatcher, at);
             BOOST_OUTCOME_TRY(store.insert_dispatcher(done.dispatcher));
         }
         BOOST_OUTCOME_TRY(done.task, mark_allocated(store, expected, at));
@@ -165,13 +220,14 @@ Result<Allocation> try_allocate(S& store, const Task& task, const Pod& pod, Gues
 
 /// A store that rolls back may take the caller's task on trust: the guard of the task's
 /// write checks it, and the unit writes nothing if it was wrong. A task outside any group
-/// is its own group, so its first allocation need not look for a dispatcher either.
+/// is its own group, so its first allocation in its first execution need not look for a
+/// dispatcher either (a restarted task's earlier execution left one).
 template <Store S>
 Guesses guesses_for(S& store, const Task& task)
 {
     Guesses g;
     g.task = store.rolls_back() && should_allocate_container(task);
-    g.no_dispatcher = g.task && !in_task_group(task) && task.container_allocation_attempts == 0;
+    g.no_dispatcher = g.task && !in_task_group(task) && task.container_allocation_attempts == 0 && task.execution == 0;
     return g;
 }
 
@@ -179,8 +235,9 @@ Guesses guesses_for(S& store, const Task& task)
 
 /// Queues task in its group's dispatcher (creating it if need be), in task_group_order
 /// within a task group; adds pod to it while the group takes another pod, storing pod if
-/// it was added; marks task container-allocated. All or nothing; on success task is as
-/// stored after.
+/// it was added (heard from now, unless pod.last_communicated says when); marks task
+/// container-allocated. Writes only the ids it adds, not the queue. All or nothing; on
+/// success task, and pod if it was stored, are as stored after.
 template <Store S>
 Result<PodDispatcher> allocate(S& store, Task& task, Pod& pod)
 {
@@ -194,6 +251,9 @@ Result<PodDispatcher> allocate(S& store, Task& task, Pod& pod)
     }
     BOOST_OUTCOME_TRY(done);
     task = std::move(done.value().task);
+    if (done.value().pod) {
+        pod = std::move(*done.value().pod);
+    }
     return std::move(done.value().dispatcher);
 }
 

@@ -5,6 +5,7 @@
 // caller holds.
 
 #include <pod_dispatcher/detail/operations/queue_walk.hpp>
+#include <pod_dispatcher/detail/operations/retry.hpp>
 #include <pod_dispatcher/detail/operations/transitions.hpp>
 #include <pod_dispatcher/detail/operations/validate.hpp>
 #include <pod_dispatcher/dispatcher.hpp>
@@ -65,79 +66,71 @@ Result<std::optional<Task>> try_dispatch(S& store, std::string_view pod_id, std:
     return task;
 }
 
-template <Store S>
-Result<std::optional<Task>> assign_next_task(S& store, PodDispatcher& d, Pod& pod)
-{
-    // One result, returned from one place: a Task is costly to move.
-    Result<std::optional<Task>> task{std::nullopt};
-    if (!valid_version(d) || pod.id.empty()) {
-        task = Errc::invalid_argument;
-    } else if (!pod.running_task_id.empty()) {
-        task = Errc::pod_busy;
-    }
-    if (!task) {
+template <class S>
+struct AssignNextTask {
+    static_assert(Store<S>, "PodDispatcher::assign_next_task needs a pod_dispatcher::Store");
+
+    static Result<std::optional<Task>> run(S& store, PodDispatcher& d, Pod& pod)
+    {
+        // One result, returned from one place: a Task is costly to move.
+        Result<std::optional<Task>> task{std::nullopt};
+        if (!valid_version(d) || pod.id.empty()) {
+            task = Errc::invalid_argument;
+        } else if (!pod.running_task_id.empty()) {
+            task = Errc::pod_busy;
+        }
+        if (!task) {
+            return task;
+        }
+        const Timestamp at = now();
+        std::size_t dequeued = 0;
+        std::optional<Pod> after;
+        auto done = store.atomically([&]() -> Result<void> {
+            const Query version = version_of(d);
+            CopiedQueue<S> queue{store, version, d.task_ids};
+            QueueWalk<S> walk{store, version, pod.id, PodChecks{Errc::precondition_failed, false}, at};
+            BOOST_OUTCOME_TRY(dequeued, walk.run(queue, task.value()));
+            after = std::move(walk.pod_after());
+            return boost::outcome_v2::success();
+        });
+        if (!done) {
+            task = done.error();
+            return task;
+        }
+        // The caller's copy follows the store: the same ids off its front, the same count.
+        if (dequeued > 0) {
+            d.task_ids.erase(d.task_ids.begin(), d.task_ids.begin() + static_cast<std::ptrdiff_t>(dequeued));
+            advance(d, at, static_cast<std::int64_t>(dequeued));
+        }
+        if (after) {
+            pod = std::move(*after);
+        }
         return task;
     }
-    const Timestamp at = now();
-    std::size_t dequeued = 0;
-    std::optional<Pod> started;
-    auto done = store.atomically([&]() -> Result<void> {
-        const Query version = version_of(d);
-        CopiedQueue<S> queue{store, version, d.task_ids};
-        QueueWalk<S> walk{store, version, pod.id, PodChecks{Errc::precondition_failed, false}, at};
-        BOOST_OUTCOME_TRY(dequeued, walk.run(queue, task.value()));
-        started = std::move(walk.started_pod());
-        return boost::outcome_v2::success();
-    });
-    if (!done) {
-        task = done.error();
-        return task;
-    }
-    // The caller's copy follows the store: the same ids off its front, the same count.
-    if (dequeued > 0) {
-        d.task_ids.erase(d.task_ids.begin(), d.task_ids.begin() + static_cast<std::ptrdiff_t>(dequeued));
-        advance(d, at, static_cast<std::int64_t>(dequeued));
-    }
-    if (started) {
-        pod = std::move(*started);
-    }
-    return task;
-}
+};
 
 } // namespace detail
 
 /// The whole step a pod takes when it asks for work: finds the pod's dispatcher and
 /// assigns the pod its next task, re-reading and retrying on conflict. Reads only the head
 /// of the queue. Returns the task, or an empty optional when the queue holds none the pod
-/// may run. Errc::pod_busy when the pod runs a task, precondition_failed when it is not
-/// running, not_found when it is not stored, pod_not_in_dispatcher when no dispatcher
-/// holds it.
+/// may run; either way the pod was heard from now. Errc::pod_busy when the pod runs a
+/// task, precondition_failed when it is not running (a terminated pod included),
+/// not_found when it is not stored, pod_not_in_dispatcher when no dispatcher holds it.
 template <Store S>
 Result<std::optional<Task>> dispatch_next_task(S& store, std::string_view pod_id, const DispatchOptions& options = {})
 {
-    // One result, returned from one place: a Task is costly to move.
-    Result<std::optional<Task>> result = pod_id.empty() || options.queue_window == 0
-                                             ? Result<std::optional<Task>>{Errc::invalid_argument}
-                                             : detail::try_dispatch(store, pod_id, options.queue_window);
-    for (int attempt = 1; !result && result.error() == Errc::conflict && attempt < options.max_attempts; ++attempt) {
-        if (options.on_retry) {
-            options.on_retry(result.error());
-        }
-        result = detail::try_dispatch(store, pod_id, options.queue_window);
+    if (pod_id.empty() || options.queue_window == 0) {
+        return Errc::invalid_argument;
     }
-    return result;
-}
-
-/// Reads the queue from the caller's copy, which must be current (Errc::conflict when it
-/// is not), and only as far as the walk goes: an empty or repeated id found there is
-/// Errc::invalid_argument. Errc::pod_busy when pod (the caller's copy) runs a task;
-/// precondition_failed when the stored pod is not running or runs a task; not_found when
-/// it is not stored.
-template <class S>
-Result<std::optional<Task>> PodDispatcher::assign_next_task(S& store, Pod& pod)
-{
-    static_assert(Store<S>, "PodDispatcher::assign_next_task needs a pod_dispatcher::Store");
-    return detail::assign_next_task(store, *this, pod);
+    return detail::retry_conflicts(
+        options.max_attempts, [&] { return detail::try_dispatch(store, pod_id, options.queue_window); },
+        [&](const std::error_code& conflict) {
+            if (options.on_retry) {
+                options.on_retry(conflict);
+            }
+            return true;
+        });
 }
 
 } // namespace pod_dispatcher

@@ -10,8 +10,6 @@
 #include <pod_dispatcher/rules.hpp>
 #include <pod_dispatcher/store.hpp>
 
-#include <boost/container/small_vector.hpp>
-
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,7 +25,7 @@ template <Store S, class Events>
 Result<void> release_for_good(S& store, const Task& task, Timestamp at, Events& events)
 {
     const bool exhausted = allocation_exhausted(task);
-    const Change<Task> change = exhausted ? system_failure() : release();
+    const Change<Task> change = exhausted ? system_failure(unallocatable) : release();
     BOOST_OUTCOME_TRY(auto after, store.update_task(change.under(task, release_fields)));
     if (!after) {
         return Errc::conflict;
@@ -53,35 +51,57 @@ Result<void> release_queue(S& store, const std::vector<std::string>& task_ids, T
     return store.insert_events(events);
 }
 
-} // namespace detail
-
-template <class S>
-Result<void> PodDispatcher::remove_pod(S& store, std::string_view pod_id)
+/// d without pod_id, which it holds: without its queue too when pod_id was its last pod.
+inline PodDispatcher without_pod(const PodDispatcher& d, std::string_view pod_id)
 {
-    static_assert(Store<S>, "PodDispatcher::remove_pod needs a pod_dispatcher::Store");
-    BOOST_OUTCOME_TRY(detail::check_dispatcher(*this));
-    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty()));
-    if (!detail::contains(pod_ids, pod_id)) {
-        return Errc::pod_not_in_dispatcher;
-    }
-    const Timestamp at = now();
-    PodDispatcher after = *this;
+    PodDispatcher after = d;
     std::erase(after.pod_ids, pod_id);
-    const bool last_pod_leaves = after.pod_ids.empty() && !task_ids.empty();
-    if (last_pod_leaves) {
+    if (after.pod_ids.empty()) {
         after.task_ids.clear();
     }
-    BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
-        BOOST_OUTCOME_TRY(bool written, store.update_dispatcher(version_of(*this), detail::changing(*this, after, at)));
-        if (!written) {
-            return Errc::conflict;
-        }
-        return last_pod_leaves ? detail::release_queue(store, task_ids, at) : Result<void>{boost::outcome_v2::success()};
-    }));
-    detail::advance(after, at);
-    *this = std::move(after);
-    return boost::outcome_v2::success();
+    return after;
 }
+
+/// Takes pod_id out of d, a whole dispatcher that holds it, inside a unit of work: the
+/// remove_pod rules. Returns d as stored after.
+template <Store S>
+Result<PodDispatcher> take_pod_out(S& store, const PodDispatcher& d, std::string_view pod_id, Timestamp at)
+{
+    PodDispatcher after = without_pod(d, pod_id);
+    BOOST_OUTCOME_TRY(bool written, store.update_dispatcher(version_of(d), changing(d, after, at)));
+    if (!written) {
+        return Errc::conflict;
+    }
+    if (after.task_ids.size() != d.task_ids.size()) {
+        BOOST_OUTCOME_TRY(release_queue(store, d.task_ids, at));
+    }
+    advance(after, at);
+    return after;
+}
+
+template <class S>
+struct RemovePod {
+    static_assert(Store<S>, "PodDispatcher::remove_pod needs a pod_dispatcher::Store");
+
+    static Result<void> run(S& store, PodDispatcher& d, std::string_view pod_id)
+    {
+        BOOST_OUTCOME_TRY(check_dispatcher(d));
+        BOOST_OUTCOME_TRY(check(!pod_id.empty()));
+        if (!contains(d.pod_ids, pod_id)) {
+            return Errc::pod_not_in_dispatcher;
+        }
+        const Timestamp at = now();
+        PodDispatcher after;
+        BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
+            BOOST_OUTCOME_TRY(after, take_pod_out(store, d, pod_id, at));
+            return boost::outcome_v2::success();
+        }));
+        d = std::move(after);
+        return boost::outcome_v2::success();
+    }
+};
+
+} // namespace detail
 
 } // namespace pod_dispatcher
 

@@ -75,24 +75,34 @@ Result<ChangeInfo> upsert_one(S& store, const Query& q, const DispatcherUpdate& 
     return detail::upsert(store, q, update);
 }
 
-template <class S>
-Result<void> PodDispatcher::insert(S& store) const
-{
-    static_assert(Store<S>, "PodDispatcher::insert needs a pod_dispatcher::Store");
-    BOOST_OUTCOME_TRY(detail::check_dispatcher(*this));
-    return store.insert_dispatcher(*this);
-}
+namespace detail {
 
 template <class S>
-Result<ChangeInfo> PodDispatcher::upsert_atomically(S& store)
-{
+struct InsertDispatcher {
+    static_assert(Store<S>, "PodDispatcher::insert needs a pod_dispatcher::Store");
+
+    static Result<void> run(S& store, const PodDispatcher& d)
+    {
+        BOOST_OUTCOME_TRY(check_dispatcher(d));
+        return store.insert_dispatcher(d);
+    }
+};
+
+template <class S>
+struct UpsertAtomically {
     static_assert(Store<S>, "PodDispatcher::upsert_atomically needs a pod_dispatcher::Store");
-    BOOST_OUTCOME_TRY(detail::check_dispatcher(*this));
-    const Timestamp at = now();
-    BOOST_OUTCOME_TRY(auto info, detail::upsert(store, version_of(*this), detail::replacing(*this, at)));
-    detail::advance(*this, at);
-    return info;
-}
+
+    static Result<ChangeInfo> run(S& store, PodDispatcher& d)
+    {
+        BOOST_OUTCOME_TRY(check_dispatcher(d));
+        const Timestamp at = now();
+        BOOST_OUTCOME_TRY(auto info, upsert(store, version_of(d), replacing(d, at)));
+        advance(d, at);
+        return info;
+    }
+};
+
+} // namespace detail
 
 } // namespace pod_dispatcher
 

@@ -5,6 +5,7 @@
 // holds every kind of document whose key hashes to it under one lock, so that a unit of
 // work touching a pod's record, its owner entry and its events takes one lock, not three.
 
+#include <pod_dispatcher/detail/memory_store/pod_index.hpp>
 #include <pod_dispatcher/detail/memory_store/stored_dispatcher.hpp>
 #include <pod_dispatcher/detail/memory_store/stripe_lock.hpp>
 #include <pod_dispatcher/documents.hpp>
@@ -105,6 +106,7 @@ struct alignas(64) Stripe {
     StringMap<StoredDispatcher*> pod_owners; ///< Pod id -> the dispatcher holding it.
     StringMap<Task> tasks;
     StringMap<Pod> pods;
+    PodIndex pod_index; ///< The pods above by (status, last_communicated).
     StringMap<ProjectRef> project_refs;
 
     /// Hash tables never shrink on their own: without this, a long run's tables keep the

@@ -8,6 +8,7 @@
 // held until the unit ends, every unit is linearizable. A unit that only reads a stripe
 // may share its lock with other readers.
 
+#include <pod_dispatcher/current_unit.hpp>
 #include <pod_dispatcher/detail/memory_store/stripe_lock.hpp>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <memory_resource>
 #include <new>
+#include <ranges>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -101,6 +103,9 @@ private:
     V old_;
 };
 
+/// How a unit holds a lock: shared with other readers, or alone, to write.
+enum class LockMode { shared, exclusive };
+
 /// A lock a unit waited for after losing a race, held for its next run.
 struct Handoff {
     StripeLock* lock = nullptr;
@@ -111,8 +116,7 @@ class UnitOfWork {
 public:
     /// Becomes the calling thread's current unit for `owner` until destroyed, holding
     /// the lock handed off by a previous run, if any.
-    explicit UnitOfWork(const void* owner, Handoff handoff = {})
-        : owner_(owner), enclosing_(std::exchange(current_, this))
+    explicit UnitOfWork(const void* owner, Handoff handoff = {}) : registration_(owner, *this)
     {
         holds_.reserve(16);
         if (handoff.lock != nullptr) {
@@ -121,54 +125,31 @@ public:
     }
     UnitOfWork(const UnitOfWork&) = delete;
     UnitOfWork& operator=(const UnitOfWork&) = delete;
-    ~UnitOfWork()
-    {
-        rollback();
-        current_ = enclosing_;
-    }
+    ~UnitOfWork() { rollback(); }
 
     /// The unit this thread is running for `owner`, if any: nested calls join it.
-    static UnitOfWork* current(const void* owner) noexcept
-    {
-        for (UnitOfWork* unit = current_; unit != nullptr; unit = unit->enclosing_) {
-            if (unit->owner_ == owner) {
-                return unit;
-            }
-        }
-        return nullptr;
-    }
+    static UnitOfWork* current(const void* owner) noexcept { return CurrentUnit<UnitOfWork>::of(owner); }
 
     /// Takes l exclusively for the rest of the unit, to write what it guards. False when
     /// another unit holds it: this one has then lost the race and must be retried.
-    [[nodiscard]] bool lock(StripeLock& l)
-    {
-        if (contended_ != nullptr) {
-            return false;
-        }
-        if (Hold* hold = find(l)) {
-            return hold->exclusive || upgrade(*hold);
-        }
-        if (!l.try_lock()) {
-            return lose(l, true);
-        }
-        holds_.push_back(Hold{&l, true, 0});
-        return true;
-    }
+    [[nodiscard]] bool lock(StripeLock& l) { return take(l, LockMode::exclusive, holds_.size()); }
 
     /// Takes l for the rest of the unit, to read only; other readers may hold it too.
     /// False as for lock.
-    [[nodiscard]] bool lock_shared(StripeLock& l)
+    [[nodiscard]] bool lock_shared(StripeLock& l) { return take(l, LockMode::shared, holds_.size()); }
+
+    /// Takes each of locks, which are distinct, as lock or lock_shared would one by one,
+    /// but looks for each only among the locks held before: taking every stripe's lock
+    /// stays linear in their number. False as for lock.
+    template <std::ranges::input_range Locks>
+    [[nodiscard]] bool lock_each(Locks&& locks, LockMode mode)
     {
-        if (contended_ != nullptr) {
-            return false;
+        const std::size_t held_before = holds_.size();
+        for (StripeLock& l : locks) {
+            if (!take(l, mode, held_before)) {
+                return false;
+            }
         }
-        if (find(l) != nullptr) {
-            return true;
-        }
-        if (!l.try_lock_shared()) {
-            return lose(l, false);
-        }
-        holds_.push_back(Hold{&l, false, l.releases()});
         return true;
     }
 
@@ -200,6 +181,19 @@ public:
     void on_commit_emplace(Args&&... args)
     {
         on_commit_.emplace<Action>(std::forward<Args>(args)...);
+    }
+
+    /// How many locks the unit holds: a mark for release_since.
+    std::size_t locks_held() const noexcept { return holds_.size(); }
+
+    /// Lets go of the locks taken since locks_held() was mark, keeping the others: what a
+    /// unit at READ COMMITTED does with the locks of a read once the read is done.
+    void release_since(std::size_t mark) noexcept
+    {
+        for (std::size_t i = mark; i < holds_.size(); ++i) {
+            unlock(holds_[i]);
+        }
+        holds_.resize(std::min(mark, holds_.size()));
     }
 
     /// Makes room for n more locks at once, for a unit about to take many.
@@ -241,10 +235,30 @@ private:
         std::uint64_t releases_seen; ///< l.releases() when a shared hold was taken.
     };
 
-    Hold* find(const StripeLock& l) noexcept
+    /// Takes l in mode unless one of the unit's first `among` holds has it already.
+    bool take(StripeLock& l, LockMode mode, std::size_t among)
     {
-        const auto it = std::ranges::find(holds_, &l, &Hold::lock);
-        return it == holds_.end() ? nullptr : &*it;
+        if (contended_ != nullptr) {
+            return false;
+        }
+        const bool exclusive = mode == LockMode::exclusive;
+        if (Hold* hold = find(l, among)) {
+            return !exclusive || hold->exclusive || upgrade(*hold);
+        }
+        if (!(exclusive ? l.try_lock() : l.try_lock_shared())) {
+            return lose(l, exclusive);
+        }
+        holds_.push_back(Hold{&l, exclusive, exclusive ? 0 : l.releases()});
+        return true;
+    }
+
+    /// The hold of l among the unit's first `among` holds, if any.
+    Hold* find(const StripeLock& l, std::size_t among) noexcept
+    {
+        const auto first = holds_.begin();
+        const auto last = first + static_cast<std::ptrdiff_t>(std::min(among, holds_.size()));
+        const auto it = std::ranges::find(first, last, &l, &Hold::lock);
+        return it == last ? nullptr : &*it;
     }
 
     bool lose(StripeLock& l, bool exclusive) noexcept
@@ -268,20 +282,24 @@ private:
         return l.releases() == hold.releases_seen || lose(l, true);
     }
 
+    static void unlock(const Hold& hold) noexcept
+    {
+        if (hold.exclusive) {
+            hold.lock->unlock();
+        } else {
+            hold.lock->unlock_shared();
+        }
+    }
+
     void release() noexcept
     {
         for (const Hold& hold : holds_) {
-            if (hold.exclusive) {
-                hold.lock->unlock();
-            } else {
-                hold.lock->unlock_shared();
-            }
+            unlock(hold);
         }
         holds_.clear();
     }
 
-    const void* owner_;
-    UnitOfWork* enclosing_;
+    CurrentUnit<UnitOfWork> registration_;
     // A dispatch's locks and undo actions fit here; only a large unit uses the heap.
     alignas(std::max_align_t) std::byte buffer_[3072];
     std::pmr::monotonic_buffer_resource arena_{buffer_, sizeof buffer_};
@@ -290,8 +308,6 @@ private:
     ActionLog on_commit_{arena_};
     StripeLock* contended_ = nullptr;
     bool contended_exclusive_ = false;
-
-    static inline thread_local UnitOfWork* current_ = nullptr;
 };
 
 /// Runs body(unit) as one unit of work of owner, or as part of the thread's current

@@ -160,10 +160,11 @@ private:
     bool exhausted_;
 };
 
-/// How a walk treats a pod that cannot take a task.
+/// How a walk treats its pod, which dispatch_next_task found in the dispatcher and
+/// assign_next_task was given by the caller.
 struct PodChecks {
-    Errc busy_error;       ///< For a stored pod that runs a task.
-    bool check_when_idle;  ///< Refuse such a pod even when there is no task for it.
+    Errc busy_error;      ///< For a stored pod that runs a task.
+    bool must_be_idle;    ///< Refuse a pod that cannot take a task even when no task is for it.
 };
 
 template <Store S>
@@ -185,6 +186,7 @@ public:
         // A store may run the unit again (store.hpp): nothing of a run rolled back stays.
         dispatched.reset();
         pod_.reset();
+        last_task_read_.reset();
         bool first = true;
         for (std::size_t i = 0;; ++i) {
             BOOST_OUTCOME_TRY(const std::string* id, queue.at(i));
@@ -216,9 +218,9 @@ public:
         }
     }
 
-    /// The pod as stored after it started the task dispatched by run, if any. Kept here
-    /// so that a caller that does not need it pays no copy.
-    std::optional<Pod>& started_pod() noexcept { return pod_; }
+    /// The pod as stored after run wrote it (it started a task, or was heard from), if it
+    /// did. Kept here so that a caller that does not need it pays no copy.
+    std::optional<Pod>& pod_after() noexcept { return pod_; }
 
 private:
     struct Release {
@@ -238,11 +240,17 @@ private:
     }
 
     /// Whether the pod's last task was of task's single-host group and failed: the group
-    /// then runs no further task.
+    /// then runs no further task. The pod's write is then guarded on the last task read;
+    /// that task's status needs no guard of its own, since finish_task sets it in the unit
+    /// that names it the pod's last, and nothing sets it again.
     Result<bool> group_stopped(const Task& task)
     {
         BOOST_OUTCOME_TRY(auto pod, store_.find_pod(pod_id_));
-        if (!pod || pod->last_task_id.empty()) {
+        if (!pod) {
+            return false;
+        }
+        last_task_read_ = pod->last_task_id;
+        if (pod->last_task_id.empty()) {
             return false;
         }
         BOOST_OUTCOME_TRY(auto last, store_.find_task(pod->last_task_id));
@@ -265,9 +273,11 @@ private:
             BOOST_OUTCOME_TRY(queue.verify(examined_));
         }
         if (candidate != nullptr) {
-            BOOST_OUTCOME_TRY(claim_pod(*candidate));
-        } else if (checks_.check_when_idle) {
-            BOOST_OUTCOME_TRY(check_pod());
+            BOOST_OUTCOME_TRY(write_pod(start(*candidate, status_after_dispatch(*candidate, PodStatus::running), at_)));
+        } else if (checks_.must_be_idle) {
+            BOOST_OUTCOME_TRY(write_pod(contact(at_)));
+        } else {
+            BOOST_OUTCOME_TRY(touch_pod_if_alive());
         }
         // The pod is claimed before anything else is written: a store that cannot roll back
         // is left with a pod refused and nothing written, or, past this point, a pod that
@@ -288,12 +298,13 @@ private:
         return examined_;
     }
 
-    /// Starts task on the pod; pod_ becomes the pod as stored after.
-    Result<void> claim_pod(const Task& task)
+    /// Writes change to the pod if it can still take a task, and still has what the walk
+    /// read of it; pod_ becomes the pod as stored after.
+    Result<void> write_pod(const Change<Pod>& change)
     {
-        const Pod idle = idle_pod(std::string(pod_id_));
-        const Change<Pod> started = start(task, status_after_dispatch(task, PodStatus::running));
-        BOOST_OUTCOME_TRY(pod_, store_.update_pod(started.under(idle, idle_pod_fields)));
+        Pod idle = idle_pod(std::string(pod_id_));
+        const FieldSet<Pod> guard = guarding_last_task(idle, idle_pod_fields);
+        BOOST_OUTCOME_TRY(pod_, store_.update_pod(change.under(idle, guard)));
         if (!pod_) {
             BOOST_OUTCOME_TRY(check_pod());
             return Errc::conflict; // it could take a task after all: it changed meanwhile
@@ -308,6 +319,36 @@ private:
             return *why;
         }
         return boost::outcome_v2::success();
+    }
+
+    /// With no task for it, a pod the caller holds is not checked; it is only refused once
+    /// terminated, and otherwise heard from.
+    Result<void> touch_pod_if_alive()
+    {
+        BOOST_OUTCOME_TRY(auto pod, store_.find_pod(pod_id_));
+        if (!pod) {
+            return boost::outcome_v2::success();
+        }
+        if (pod->status == PodStatus::terminated) {
+            return Errc::precondition_failed;
+        }
+        const FieldSet<Pod> guard = guarding_last_task(*pod, FieldSet<Pod>::of(&Pod::status));
+        BOOST_OUTCOME_TRY(pod_, store_.update_pod(contact(at_).under(*pod, guard)));
+        if (!pod_) {
+            return Errc::conflict;
+        }
+        return boost::outcome_v2::success();
+    }
+
+    /// guard, and the pod's last task when the walk read it (group_stopped), as expected
+    /// holds it.
+    FieldSet<Pod> guarding_last_task(Pod& expected, FieldSet<Pod> guard) const
+    {
+        if (!last_task_read_) {
+            return guard;
+        }
+        expected.last_task_id = *last_task_read_;
+        return guard | FieldSet<Pod>::of(&Pod::last_task_id);
     }
 
     Result<void> write_release(const Release& r)
@@ -363,6 +404,7 @@ private:
     Timestamp at_;
     std::size_t examined_ = 0;
     bool stopping_ = false;
+    std::optional<std::string> last_task_read_; ///< The pod's last_task_id, if the walk read it.
     std::optional<Pod> pod_;
     std::vector<Release> releases_;
     // A dispatch records three events; room for them without the heap.

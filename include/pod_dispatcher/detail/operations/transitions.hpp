@@ -57,13 +57,38 @@ inline Change<Task> release()
     return {{}, FieldSet<Task>::of(&Task::container_allocated, &Task::container_allocated_time)};
 }
 
-inline Change<Task> system_failure()
+/// The system fails the task, and it gives up its container, for the reason given.
+inline Change<Task> system_failure(std::string_view description)
 {
     Change<Task> c = release();
     c.fields = c.fields | FieldSet<Task>::of(&Task::status, &Task::details_type, &Task::details_description);
     c.values.status = TaskStatus::failed;
     c.values.details_type = "system";
-    c.values.details_description = "container task cannot be allocated";
+    c.values.details_description = description;
+    return c;
+}
+
+/// Why remove_pod fails a task with no allocation attempts left.
+inline constexpr std::string_view unallocatable = "container task cannot be allocated";
+/// Why terminate_pod fails a task that ran on the pod, or ended its execution.
+inline constexpr std::string_view stranded = "stranded";
+
+/// A stranded task starts its next execution, undispatched and allocatable again.
+inline Change<Task> restart(const Task& task)
+{
+    Change<Task> c = release();
+    c.fields = c.fields | FieldSet<Task>::of(&Task::execution, &Task::status, &Task::pod_id, &Task::agent_version,
+                                             &Task::details_type, &Task::details_description, &Task::dispatch_time,
+                                             &Task::last_heartbeat, &Task::container_allocation_attempts);
+    c.values.execution = task.execution + 1;
+    c.values.status = TaskStatus::undispatched;
+    return c;
+}
+
+inline Change<Task> heartbeat_at(Timestamp at)
+{
+    Change<Task> c{{}, FieldSet<Task>::of(&Task::last_heartbeat)};
+    c.values.last_heartbeat = at;
     return c;
 }
 
@@ -95,13 +120,39 @@ inline Change<Task> finish(TaskStatus outcome)
     return c;
 }
 
-/// The pod starts task, with its status as the rules leave it after a dispatch.
-inline Change<Pod> start(const Task& task, PodStatus status)
+/// The pod made itself heard at `at`.
+inline Change<Pod> contact(Timestamp at)
 {
-    Change<Pod> c{{}, FieldSet<Pod>::of(&Pod::status, &Pod::running_task_id, &Pod::running_task_execution)};
+    Change<Pod> c{{}, FieldSet<Pod>::of(&Pod::last_communicated)};
+    c.values.last_communicated = at;
+    return c;
+}
+
+/// The pod starts task at `at`, with its status as the rules leave it after a dispatch.
+inline Change<Pod> start(const Task& task, PodStatus status, Timestamp at)
+{
+    Change<Pod> c = contact(at);
+    c.fields = c.fields | FieldSet<Pod>::of(&Pod::status, &Pod::running_task_id, &Pod::running_task_execution);
     c.values.status = status;
     c.values.running_task_id = task.id;
     c.values.running_task_execution = task.execution;
+    return c;
+}
+
+/// The pod's agent made first contact at `at`: it runs.
+inline Change<Pod> mark_running(Timestamp at)
+{
+    Change<Pod> c = contact(at);
+    c.fields = c.fields | FieldSet<Pod>::of(&Pod::status);
+    c.values.status = PodStatus::running;
+    return c;
+}
+
+/// The pod is gone: terminated, running nothing.
+inline Change<Pod> termination()
+{
+    Change<Pod> c{{}, FieldSet<Pod>::of(&Pod::status, &Pod::running_task_id, &Pod::running_task_execution)};
+    c.values.status = PodStatus::terminated;
     return c;
 }
 
@@ -114,10 +165,11 @@ inline Pod idle_pod(std::string id)
     return pod;
 }
 
-/// The pod is done with task: it runs nothing and remembers task as its last.
-inline Change<Pod> finish_running(const Task& task)
+/// The pod is done with task at `at`: it runs nothing and remembers task as its last.
+inline Change<Pod> finish_running(const Task& task, Timestamp at)
 {
-    Change<Pod> c{{}, FieldSet<Pod>::of(&Pod::running_task_id, &Pod::running_task_execution, &Pod::last_task_id)};
+    Change<Pod> c = contact(at);
+    c.fields = c.fields | FieldSet<Pod>::of(&Pod::running_task_id, &Pod::running_task_execution, &Pod::last_task_id);
     c.values.last_task_id = task.id;
     return c;
 }
@@ -140,6 +192,23 @@ inline Event finished_event(const Task& task, Timestamp at)
     return Event{task.id, EventType::task_finished, at, FinishData{task.pod_id, task.execution, task.status}};
 }
 
+/// task_restarted for a task as stored after its restart, stranded on pod_id.
+inline Event restarted_event(const Task& task, std::string pod_id, Timestamp at)
+{
+    return Event{task.id, EventType::task_restarted, at, RestartData{std::move(pod_id), task.execution}};
+}
+
+inline Event status_changed_event(const Pod& pod, PodStatus old_status, std::string reason, Timestamp at)
+{
+    return Event{pod.id, EventType::pod_status_changed, at, StatusChangeData{old_status, pod.status, std::move(reason)}};
+}
+
+/// pod_cleared_task: the pod (as read before) no longer runs its task.
+inline Event cleared_task_event(const Pod& pod, Timestamp at)
+{
+    return Event{pod.id, EventType::pod_cleared_task, at, AssignmentData{pod.running_task_id, pod.running_task_execution}};
+}
+
 /// Appends the events of a dispatch of task to pod (both as stored after), built in
 /// place: task_dispatched, pod_assigned_task, and pod_status_changed when the pod's
 /// status changed from old_status.
@@ -149,7 +218,7 @@ void record_dispatch(Events& events, const Task& task, const Pod& pod, PodStatus
     events.emplace_back(task.id, EventType::task_dispatched, at, DispatchData{task.pod_id, task.execution});
     events.emplace_back(pod.id, EventType::pod_assigned_task, at, AssignmentData{task.id, task.execution});
     if (pod.status != old_status) {
-        events.emplace_back(pod.id, EventType::pod_status_changed, at, StatusChangeData{old_status, pod.status});
+        events.emplace_back(pod.id, EventType::pod_status_changed, at, StatusChangeData{old_status, pod.status, {}});
     }
 }
 
@@ -203,8 +272,8 @@ inline PodDispatcher inserted_by(const Query& q, const DispatcherUpdate& u)
 {
     return PodDispatcher{u.id,
                          u.group_id,
-                         u.pod_ids.value_or(std::vector<std::string>{}),
-                         u.task_ids.value_or(std::vector<std::string>{}),
+                         u.pod_ids.value_or(u.add_pods),
+                         u.task_ids.value_or(u.enqueue),
                          q.modification_count.value_or(0) + u.increment,
                          u.last_modified};
 }

@@ -56,12 +56,14 @@ inline Result<void> check_query(const Query& q)
                  q.modification_count.value_or(0) >= 0);
 }
 
-/// An update upsert_one may apply, or insert: it names what to insert, and neither
-/// dequeues (an insert has no queue to take ids from) nor repeats an id.
+/// An update upsert_one may apply, or insert: it names what to insert, changes the queue
+/// and the pods in one way each, neither dequeues (an insert has no queue to take ids
+/// from) nor repeats an id.
 inline Result<void> check_upsert(const DispatcherUpdate& u)
 {
-    return check(!u.id.empty() && !u.group_id.empty() && valid_ids(u.pod_ids) && valid_ids(u.task_ids) &&
-                 u.dequeue.empty() && u.increment >= 0);
+    return check(!u.id.empty() && !u.group_id.empty() && well_formed(u) && valid_ids(u.pod_ids) &&
+                 valid_ids(u.task_ids) && valid_ids(u.enqueue) && valid_ids(u.add_pods) && u.dequeue.empty() &&
+                 u.increment >= 0);
 }
 
 } // namespace pod_dispatcher::detail
