@@ -2,18 +2,22 @@
 #define POD_DISPATCHER_CONSUMER_TOY_STORE_HPP
 
 // A user's own store, written against the Store concept alone: every document in a map,
-// one lock for everything, and a unit of work that keeps a copy of the whole state to put
-// back if the work fails. Correct, and small; not fast.
+// pods also in an ordered index by status and last_communicated (so that find_pods reads
+// only the pods it finds), one lock for everything, and a unit of work that keeps a copy
+// of the whole state to put back if the work fails. Correct, and small; not fast.
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
 
 #include <algorithm>
+#include <cstddef>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace toy {
@@ -68,23 +72,20 @@ public:
     pd::Result<bool> update_dispatcher(const pd::Query& q, const pd::DispatcherUpdate& u)
     {
         const std::lock_guard lock{mutex_};
+        if (!pd::well_formed(u)) {
+            return pd::Errc::invalid_argument;
+        }
+        // A query with no id, group or pod may match several: the first by id that u fits.
         for (auto& [id, d] : state_.dispatchers) {
-            if (!pd::matches(q, d)) {
-                continue;
-            }
             const bool fronted = u.dequeue.size() <= d.task_ids.size() &&
                                  std::equal(u.dequeue.begin(), u.dequeue.end(), d.task_ids.begin());
-            if (!fronted) {
-                return false;
+            if (!pd::matches(q, d) || !fronted) {
+                continue;
             }
-            if (u.pod_ids && pod_taken(*u.pod_ids, d.id)) {
+            if (pod_taken(u.pod_ids.value_or(u.add_pods), d.id)) {
                 return pd::Errc::duplicate_key;
             }
-            d.pod_ids = u.pod_ids.value_or(d.pod_ids);
-            d.task_ids = u.task_ids.value_or(d.task_ids);
-            d.task_ids.erase(d.task_ids.begin(), d.task_ids.begin() + static_cast<std::ptrdiff_t>(u.dequeue.size()));
-            d.modification_count += u.increment;
-            d.last_modified = u.last_modified;
+            apply(d, u);
             return true;
         }
         return false;
@@ -97,8 +98,41 @@ public:
     pd::Result<void> insert_task(const pd::Task& task) { return insert_into(state_.tasks, task); }
 
     pd::Result<std::optional<pd::Pod>> find_pod(std::string_view id) { return find_in(state_.pods, id); }
-    pd::Result<std::optional<pd::Pod>> update_pod(const pd::FieldUpdate<pd::Pod>& u) { return update_in(state_.pods, u); }
-    pd::Result<void> insert_pod(const pd::Pod& pod) { return insert_into(state_.pods, pod); }
+
+    pd::Result<void> insert_pod(const pd::Pod& pod)
+    {
+        const std::lock_guard lock{mutex_};
+        BOOST_OUTCOME_TRY(insert_into(state_.pods, pod));
+        state_.pods_by_contact.insert(contact_key(pod));
+        return boost::outcome_v2::success();
+    }
+
+    pd::Result<std::optional<pd::Pod>> update_pod(const pd::FieldUpdate<pd::Pod>& u)
+    {
+        const std::lock_guard lock{mutex_};
+        const auto it = state_.pods.find(u.id);
+        const std::optional<ContactKey> before =
+            it == state_.pods.end() ? std::nullopt : std::optional{contact_key(it->second)};
+        BOOST_OUTCOME_TRY(auto after, update_in(state_.pods, u));
+        if (after) {
+            state_.pods_by_contact.erase(*before);
+            state_.pods_by_contact.insert(contact_key(*after));
+        }
+        return after;
+    }
+
+    /// Reads the index, never every pod.
+    pd::Result<std::vector<pd::Pod>> find_pods(const pd::PodQuery& q)
+    {
+        const std::lock_guard lock{mutex_};
+        std::vector<pd::Pod> found;
+        const auto& index = state_.pods_by_contact;
+        for (auto it = index.lower_bound(ContactKey{q.status, pd::Timestamp::min(), ""});
+             it != index.end() && std::get<0>(*it) == q.status && std::get<1>(*it) < q.communicated_before; ++it) {
+            found.push_back(state_.pods.find(std::get<2>(*it))->second);
+        }
+        return found;
+    }
 
     pd::Result<std::optional<pd::ProjectRef>> find_project_ref(std::string_view id)
     {
@@ -148,13 +182,31 @@ private:
     template <class V>
     using Map = std::map<std::string, V, std::less<>>;
 
+    /// A pod's entry in the index find_pods reads: (status, last_communicated, id).
+    using ContactKey = std::tuple<pd::PodStatus, pd::Timestamp, std::string>;
+
+    static ContactKey contact_key(const pd::Pod& pod) { return {pod.status, pod.last_communicated, pod.id}; }
+
     struct State {
         Map<pd::PodDispatcher> dispatchers;
         Map<pd::Task> tasks;
         Map<pd::Pod> pods;
+        std::set<ContactKey> pods_by_contact;
         Map<pd::ProjectRef> project_refs;
         std::vector<pd::Event> events;
     };
+
+    static void apply(pd::PodDispatcher& d, const pd::DispatcherUpdate& u)
+    {
+        d.pod_ids = u.pod_ids.value_or(d.pod_ids);
+        d.pod_ids.insert(d.pod_ids.end(), u.add_pods.begin(), u.add_pods.end());
+        d.task_ids = u.task_ids.value_or(d.task_ids);
+        d.task_ids.erase(d.task_ids.begin(), d.task_ids.begin() + static_cast<std::ptrdiff_t>(u.dequeue.size()));
+        const std::size_t at = std::min(u.enqueue_at.value_or(d.task_ids.size()), d.task_ids.size());
+        d.task_ids.insert(d.task_ids.begin() + static_cast<std::ptrdiff_t>(at), u.enqueue.begin(), u.enqueue.end());
+        d.modification_count += u.increment;
+        d.last_modified = u.last_modified;
+    }
 
     bool group_taken(std::string_view group_id) const
     {

@@ -95,19 +95,26 @@ TEST_CASE("threads racing on one MemoryStore leave nothing to find, and every br
     SECTION("a task lost: neither dispatched nor queued")
     {
         task(first_task).status = TaskStatus::undispatched;
-        CHECK(mentions(race_violations(plan, contents, reports), first_task + " is lost"));
+        CHECK(mentions(race_violations(plan, contents, reports), first_task + " is allocated and waiting, but in no queue"));
     }
     SECTION("a dispatched task whose pod runs something else, and a pod claimed for it")
     {
         pod(first_pod).running_task_id = "t9-9";
         const auto violations = race_violations(plan, contents, reports);
-        CHECK(mentions(violations, first_task + " is dispatched to " + first_pod + ", which does not run it"));
+        CHECK(mentions(violations, first_task + " (execution 0) is dispatched to " + first_pod + ", which does not run it"));
         CHECK(mentions(violations, first_pod + " is claimed for t9-9"));
     }
     SECTION("a dispatched task marked deallocated")
     {
         task(first_task).container_allocated = false;
-        CHECK(mentions(race_violations(plan, contents, reports), first_task + " is dispatched but was marked deallocated"));
+        CHECK(mentions(race_violations(plan, contents, reports),
+                       first_task + ": its events do not lead to its stored container_allocated"));
+    }
+    SECTION("a task dispatched without its event")
+    {
+        std::erase_if(contents.events, [&](const Event& e) { return e.resource_id == first_task; });
+        CHECK(mentions(race_violations(plan, contents, reports),
+                       first_pod + " was assigned " + first_task + " (execution 0), which has no task_dispatched"));
     }
     SECTION("a count that went back")
     {

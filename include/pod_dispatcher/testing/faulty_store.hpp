@@ -86,6 +86,10 @@ public:
     {
         return call("find_pod", [&] { return inner_.find_pod(id); });
     }
+    Result<std::vector<Pod>> find_pods(const PodQuery& q)
+    {
+        return call("find_pods", [&] { return inner_.find_pods(q); });
+    }
     Result<void> insert_pod(const Pod& pod)
     {
         return call("insert_pod", [&] { return inner_.insert_pod(pod); });
@@ -104,6 +108,7 @@ public:
     }
 
     bool rolls_back() { return inner_.rolls_back(); }
+    bool keeps_units_apart_by_dispatcher() { return pod_dispatcher::keeps_units_apart_by_dispatcher(inner_); }
 
     template <class F>
     Result<void> atomically(F&& work)

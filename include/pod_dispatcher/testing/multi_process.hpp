@@ -21,13 +21,14 @@
 //
 // Every dispatcher of the race holds as many dispatchable tasks as running pods, and each
 // pod is asked for by several workers (dispatch_next_task). After the race, race_violations
-// compares what the workers report with what the store holds. A program with a main of
-// its own (a benchmark) starts with `if (is_race_worker(argc, argv)) return
-// race_worker_main(argc, argv, open);` instead.
+// checks what the store holds against the invariants (invariants.hpp) and what the workers
+// report. A program with a main of its own (a benchmark) starts with
+// `if (is_race_worker(argc, argv)) return race_worker_main(argc, argv, open);` instead.
 
 #include <pod_dispatcher/operations.hpp>
 #include <pod_dispatcher/store_contents.hpp>
 #include <pod_dispatcher/testing/detail/worker_process.hpp>
+#include <pod_dispatcher/testing/invariants.hpp>
 #include <pod_dispatcher/testing/samples.hpp>
 #include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher/testing/testable_store.hpp>
@@ -94,23 +95,51 @@ inline std::string race_dispatcher_id(int d) { return "d" + std::to_string(d); }
 inline std::string race_task_id(int d, int i) { return "t" + std::to_string(d) + "-" + std::to_string(i); }
 inline std::string race_pod_id(int d, int i) { return "p" + std::to_string(d) + "-" + std::to_string(i); }
 
-/// Stores the race's project, tasks, pods and dispatchers (modification_count 0) in an
-/// empty store.
-template <TestableStore S>
-Result<void> seed_race(S& store, const RacePlan& plan)
+/// What a race seeds: its project, and for each dispatcher (modification_count 0) its
+/// dispatchable tasks and running pods; in StoreContents' order.
+inline StoreContents race_seed(const RacePlan& plan)
 {
-    BOOST_OUTCOME_TRY(store.insert_project_ref(enabled_project()));
+    StoreContents seeded;
+    seeded.project_refs.push_back(enabled_project());
     for (int d = 0; d < plan.dispatchers; ++d) {
-        PodDispatcher dispatcher{race_dispatcher_id(d), "g" + std::to_string(d), {}, {}, 0, {}};
+        PodDispatcher& dispatcher =
+            seeded.dispatchers.emplace_back(race_dispatcher_id(d), "g" + std::to_string(d), std::vector<std::string>{},
+                                            std::vector<std::string>{}, 0, Timestamp{});
         for (int i = 0; i < plan.tasks_per_dispatcher; ++i) {
             dispatcher.task_ids.push_back(race_task_id(d, i));
             dispatcher.pod_ids.push_back(race_pod_id(d, i));
-            BOOST_OUTCOME_TRY(store.insert_task(dispatchable_task(dispatcher.task_ids.back())));
-            BOOST_OUTCOME_TRY(store.insert_pod(running_pod(dispatcher.pod_ids.back())));
+            seeded.tasks.push_back(dispatchable_task(dispatcher.task_ids.back()));
+            seeded.pods.push_back(running_pod(dispatcher.pod_ids.back()));
         }
+    }
+    sort_contents(seeded);
+    return seeded;
+}
+
+/// Stores seeded (project refs, tasks, pods, then dispatchers) in an empty store.
+template <TestableStore S>
+Result<void> seed_contents(S& store, const StoreContents& seeded)
+{
+    for (const ProjectRef& ref : seeded.project_refs) {
+        BOOST_OUTCOME_TRY(store.insert_project_ref(ref));
+    }
+    for (const Task& task : seeded.tasks) {
+        BOOST_OUTCOME_TRY(store.insert_task(task));
+    }
+    for (const Pod& pod : seeded.pods) {
+        BOOST_OUTCOME_TRY(store.insert_pod(pod));
+    }
+    for (const PodDispatcher& dispatcher : seeded.dispatchers) {
         BOOST_OUTCOME_TRY(dispatcher.insert(store));
     }
     return boost::outcome_v2::success();
+}
+
+/// Stores race_seed(plan) in an empty store.
+template <TestableStore S>
+Result<void> seed_race(S& store, const RacePlan& plan)
+{
+    return seed_contents(store, race_seed(plan));
 }
 
 /// The pods worker asks for, in its order: each pod is asked for by plan.askers_per_pod
@@ -319,37 +348,9 @@ std::vector<WorkerReport> race_in_threads(const Open& open, std::string_view loc
 
 namespace detail {
 
-/// The documents of a race's store, by id, and what its events say of each task.
-struct RaceState {
-    std::map<std::string, const Task*> tasks;
-    std::map<std::string, const Pod*> pods;
-    std::map<std::string, const PodDispatcher*> dispatchers;
-    std::map<std::string, int> dispatch_events;
-    std::set<std::string> deallocated; ///< Tasks with a container_deallocated event.
-
-    explicit RaceState(const StoreContents& contents)
-    {
-        for (const Task& t : contents.tasks) {
-            tasks[t.id] = &t;
-        }
-        for (const Pod& p : contents.pods) {
-            pods[p.id] = &p;
-        }
-        for (const PodDispatcher& d : contents.dispatchers) {
-            dispatchers[d.id] = &d;
-        }
-        for (const Event& e : contents.events) {
-            if (e.type == EventType::task_dispatched) {
-                ++dispatch_events[e.resource_id];
-            } else if (e.type == EventType::container_deallocated) {
-                deallocated.insert(e.resource_id);
-            }
-        }
-    }
-};
-
-/// What the workers were told: each task handed out once, to one pod, which runs it.
-inline void check_reports(const RaceState& state, const std::vector<WorkerReport>& reports,
+/// What the workers were told: each task handed out once, to one pod, which runs it, and
+/// every task dispatched handed to some worker.
+inline void check_reports(const CheckedContents& c, const std::vector<WorkerReport>& reports,
                           std::vector<std::string>& violations)
 {
     std::map<std::string, std::string> pod_of_task;
@@ -365,83 +366,22 @@ inline void check_reports(const RaceState& state, const std::vector<WorkerReport
             if (!pods_given.insert(pod).second) {
                 violations.push_back(pod + " was given two tasks");
             }
-            const auto stored = state.pods.find(pod);
-            if (stored == state.pods.end() || stored->second->running_task_id != task) {
+            const Pod* stored = c.pod(pod);
+            if (stored == nullptr || stored->running_task_id != task) {
                 violations.push_back(pod + " was given " + task + " but does not run it");
             }
         }
     }
-    for (const auto& [id, task] : state.tasks) {
-        if (task->status == TaskStatus::dispatched && !pod_of_task.contains(id)) {
-            violations.push_back(id + " is dispatched, yet no worker was given it");
-        }
-    }
-}
-
-/// Each task dispatched once, to the pod that runs it, or still queued; no pod claimed
-/// for a task it does not run.
-inline void check_documents(const RacePlan& plan, const RaceState& state, std::vector<std::string>& violations)
-{
-    std::map<std::string, std::string> queued_in;
-    for (const auto& [id, d] : state.dispatchers) {
-        for (const std::string& task : d->task_ids) {
-            if (!queued_in.emplace(task, id).second) {
-                violations.push_back(task + " is queued twice");
-            }
-        }
-    }
-    for (int d = 0; d < plan.dispatchers; ++d) {
-        for (int i = 0; i < plan.tasks_per_dispatcher; ++i) {
-            const std::string id = race_task_id(d, i);
-            const auto found = state.tasks.find(id);
-            if (found == state.tasks.end()) {
-                violations.push_back(id + " is lost: no longer stored");
-                continue;
-            }
-            const Task& task = *found->second;
-            const int events = state.dispatch_events.contains(id) ? state.dispatch_events.at(id) : 0;
-            if (task.status == TaskStatus::undispatched) {
-                if (!queued_in.contains(id)) {
-                    violations.push_back(id + " is lost: neither dispatched nor queued");
-                }
-                if (events != 0) {
-                    violations.push_back(id + " is undispatched but has a task_dispatched event");
-                }
-                continue;
-            }
-            if (task.status != TaskStatus::dispatched) {
-                violations.push_back(id + " has a status no dispatch gives");
-                continue;
-            }
-            if (queued_in.contains(id)) {
-                violations.push_back(id + " is dispatched but still queued");
-            }
-            if (events != 1) {
-                violations.push_back(id + " has " + std::to_string(events) + " task_dispatched events");
-            }
-            if (!task.container_allocated || state.deallocated.contains(id)) {
-                violations.push_back(id + " is dispatched but was marked deallocated");
-            }
-            const auto pod = state.pods.find(task.pod_id);
-            if (pod == state.pods.end() || pod->second->running_task_id != id) {
-                violations.push_back(id + " is dispatched to " + task.pod_id + ", which does not run it");
-            }
-        }
-    }
-    for (const auto& [id, pod] : state.pods) {
-        if (pod->running_task_id.empty()) {
-            continue;
-        }
-        const auto task = state.tasks.find(pod->running_task_id);
-        if (task == state.tasks.end() || task->second->pod_id != id) {
-            violations.push_back(id + " is claimed for " + pod->running_task_id + ", which went elsewhere");
+    for (const Task& task : c.now().tasks) {
+        if (task.status == TaskStatus::dispatched && !pod_of_task.contains(task.id)) {
+            violations.push_back(task.id + " is dispatched, yet no worker was given it");
         }
     }
 }
 
 /// Counts only grow: each worker saw them grow, and each dispatcher's count is the number
 /// of ids it dequeued (it started at 0, and every dequeued id counts one).
-inline void check_counts(const RacePlan& plan, const RaceState& state, const std::vector<WorkerReport>& reports,
+inline void check_counts(const RacePlan& plan, const CheckedContents& c, const std::vector<WorkerReport>& reports,
                          std::vector<std::string>& violations)
 {
     for (std::size_t w = 0; w < reports.size(); ++w) {
@@ -456,15 +396,13 @@ inline void check_counts(const RacePlan& plan, const RaceState& state, const std
         }
     }
     for (int d = 0; d < plan.dispatchers; ++d) {
-        const std::string id = race_dispatcher_id(d);
-        const auto found = state.dispatchers.find(id);
-        if (found == state.dispatchers.end()) {
-            violations.push_back(id + " is no longer stored");
-            continue;
+        const PodDispatcher* found = c.dispatcher(race_dispatcher_id(d));
+        if (found == nullptr) {
+            continue; // nothing_lost says so
         }
-        const auto dequeued = plan.tasks_per_dispatcher - static_cast<std::int64_t>(found->second->task_ids.size());
-        if (found->second->modification_count != dequeued) {
-            violations.push_back(id + " has count " + std::to_string(found->second->modification_count) +
+        const auto dequeued = plan.tasks_per_dispatcher - static_cast<std::int64_t>(found->task_ids.size());
+        if (found->modification_count != dequeued) {
+            violations.push_back(found->id + " has count " + std::to_string(found->modification_count) +
                                  " after dequeuing " + std::to_string(dequeued) + " ids");
         }
     }
@@ -473,31 +411,39 @@ inline void check_counts(const RacePlan& plan, const RaceState& state, const std
 } // namespace detail
 
 /// What went wrong in a race, read from the store's contents afterwards and the workers'
-/// reports; empty when nothing did. Checks that no task was handed out twice and none was
-/// lost (each is dispatched once or still queued), that every dispatched task's pod runs
-/// it, that no pod runs two tasks nor is left claimed for a task it does not run, that no
-/// dispatched task was marked deallocated, and that every dispatcher's modification_count
-/// only grew.
+/// reports; empty when nothing did. The store is held to the invariants of both kinds, even
+/// one that cannot roll back every unit of work: the stores the harness serves take back
+/// what a unit that lost a conflict wrote, and a race loses no server or process part
+/// way. On top: no task was handed out twice, no pod given two, each pod given a task runs
+/// it, every dispatched task was given to a worker, and every dispatcher's
+/// modification_count only grew, one for each id it dequeued.
 inline std::vector<std::string> race_violations(const RacePlan& plan, const StoreContents& contents,
                                                 const std::vector<WorkerReport>& reports)
 {
-    const detail::RaceState state{contents};
-    std::vector<std::string> violations;
-    detail::check_reports(state, reports, violations);
-    detail::check_documents(plan, state, violations);
-    detail::check_counts(plan, state, reports, violations);
+    const StoreContents seeded = race_seed(plan);
+    const CheckedContents checked{contents, seeded};
+    std::vector<std::string> violations = every_store_invariants(checked);
+    const Broken more = rollback_invariants(checked);
+    violations.insert(violations.end(), more.begin(), more.end());
+    detail::check_reports(checked, reports, violations);
+    detail::check_counts(plan, checked, reports, violations);
     return violations;
+}
+
+/// Fails the calling test with every violation, if there are any.
+inline void require_no_violations(const std::vector<std::string>& violations)
+{
+    for (const std::string& v : violations) {
+        UNSCOPED_INFO(v);
+    }
+    REQUIRE(violations.empty());
 }
 
 /// Fails the calling test with every violation the race left in store.
 template <TestableStore S>
 void require_sound_race(S& store, const RacePlan& plan, const std::vector<WorkerReport>& reports)
 {
-    const auto violations = race_violations(plan, contents_of(store), reports);
-    for (const std::string& v : violations) {
-        UNSCOPED_INFO(v);
-    }
-    REQUIRE(violations.empty());
+    require_no_violations(race_violations(plan, contents_of(store), reports));
 }
 
 /// Seeds the empty store at location (store is one object on it) and races worker

@@ -12,6 +12,9 @@ namespace pod_dispatcher::testing {
 
 inline constexpr const char* project_id = "project";
 
+/// A time long past, distinct from any time a call stamps now.
+inline constexpr Timestamp long_ago{std::chrono::milliseconds{1'600'000'000'000}};
+
 /// Container-scheduled and not yet allocated: allocate may take it.
 inline Task allocatable_task(std::string id)
 {
@@ -39,6 +42,15 @@ inline Pod running_pod(std::string id)
     pod.id = std::move(id);
     pod.status = PodStatus::running;
     pod.agent_version = "agent-2026-11";
+    return pod;
+}
+
+/// A pod in the given status, last heard from at `at` (unset: never).
+inline Pod pod_heard_at(std::string id, PodStatus status, Timestamp at)
+{
+    Pod pod = running_pod(std::move(id));
+    pod.status = status;
+    pod.last_communicated = at;
     return pod;
 }
 

@@ -4,6 +4,7 @@
 // Putting documents into a store for a test, and reading them back.
 
 #include <pod_dispatcher/operations.hpp>
+#include <pod_dispatcher/testing/printing.hpp>
 #include <pod_dispatcher/testing/samples.hpp>
 #include <pod_dispatcher/testing/testable_store.hpp>
 
@@ -13,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace pod_dispatcher::testing {
@@ -31,6 +33,20 @@ void seed(S& store, const Document& doc)
         static_assert(std::is_same_v<Document, PodDispatcher>, "seed takes a task, pod, project ref or dispatcher");
         REQUIRE(doc.insert(store));
     }
+}
+
+/// Stores pod running task, as a dispatch leaves them, without the dispatch's events and
+/// with the pod heard from when pod says.
+template <TestableStore S>
+void seed_running(S& store, Pod pod, Task task)
+{
+    task.status = TaskStatus::dispatched;
+    task.pod_id = pod.id;
+    task.agent_version = pod.agent_version;
+    pod.running_task_id = task.id;
+    pod.running_task_execution = task.execution;
+    seed(store, task);
+    seed(store, pod);
 }
 
 /// A new dispatcher of group "group", stored.
@@ -69,6 +85,27 @@ PodDispatcher stored_dispatcher(S& store, std::string_view id)
     return required(find_one_by_id(store, id));
 }
 
+/// Requires t to be the time of a call made since `since`: no earlier, and no later than
+/// now.
+inline void require_stamped_since(Timestamp t, Timestamp since)
+{
+    const Timestamp until = now();
+    CAPTURE(since, until);
+    REQUIRE(t >= since);
+    REQUIRE(t <= until);
+}
+
+/// The stored pod's last_communicated, which a call made since `since` must have set to
+/// its own time.
+template <Store S>
+Timestamp require_heard_since(S& store, std::string_view pod_id, Timestamp since)
+{
+    const Pod pod = stored_pod(store, pod_id);
+    CAPTURE(pod);
+    require_stamped_since(pod.last_communicated, since);
+    return pod.last_communicated;
+}
+
 /// Everything the store holds.
 template <TestableStore S>
 StoreContents contents_of(S& store)
@@ -102,6 +139,20 @@ std::vector<EventType> event_types(S& store, std::string_view resource_id)
     return types;
 }
 
+/// The reason a pod was terminated for: the reason its last pod_status_changed event
+/// carries, which must be one to terminated.
+template <TestableStore S>
+std::string termination_reason(S& store, std::string_view pod_id)
+{
+    const auto events = events_of(store, pod_id);
+    REQUIRE_FALSE(events.empty());
+    const auto* change = std::get_if<StatusChangeData>(&events.back().data);
+    REQUIRE(events.back().type == EventType::pod_status_changed);
+    REQUIRE(change != nullptr);
+    REQUIRE(change->new_status == PodStatus::terminated);
+    return change->reason;
+}
+
 /// The task dispatch_next_task hands the pod; it must hand one.
 template <Store S>
 Task handed(S& store, std::string_view pod_id)
@@ -124,12 +175,19 @@ void set_pod_status(S& store, std::string_view pod_id, PodStatus status)
     REQUIRE(changed.value());
 }
 
-/// Overwrites a stored task whole, as the system that owns tasks would.
-template <Store S>
-void overwrite_task(S& store, const Task& task)
+/// Overwrites a stored task or pod whole, as the system that owns it would.
+template <Store S, class Document>
+void overwrite(S& store, const Document& doc)
 {
-    const auto written =
-        store.update_task(FieldUpdate<Task>{task.id, {}, task, FieldSet<Task>::all(), task});
+    static_assert(std::is_same_v<Document, Task> || std::is_same_v<Document, Pod>, "overwrite takes a task or a pod");
+    const FieldUpdate<Document> whole{doc.id, {}, doc, FieldSet<Document>::all(), doc};
+    const auto written = [&] {
+        if constexpr (std::is_same_v<Document, Task>) {
+            return store.update_task(whole);
+        } else {
+            return store.update_pod(whole);
+        }
+    }();
     REQUIRE(written);
     REQUIRE(written.value());
 }

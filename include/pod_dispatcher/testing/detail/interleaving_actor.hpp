@@ -2,9 +2,10 @@
 #define POD_DISPATCHER_TESTING_DETAIL_INTERLEAVING_ACTOR_HPP
 
 // One thread of a random interleaving: a seeded random walk through the operations, as
-// pods, the system that allocates and starts them, and callers holding stale copies
-// would make it. It asserts nothing (assertions stay on the main thread); it logs what
-// it was handed and anything it did not expect.
+// pods (asking for work, finishing it, making themselves heard), the system around them
+// (allocating, starting, terminating and rescuing pods) and callers holding stale copies
+// would make it. It asserts nothing (assertions stay on the main thread); it logs what it
+// was handed and anything it did not expect.
 
 #include <pod_dispatcher/operations.hpp>
 #include <pod_dispatcher/testing/detail/interleaving_world.hpp>
@@ -18,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -25,7 +27,9 @@
 
 namespace pod_dispatcher::testing::detail {
 
-/// The pods that exist so far: seeded ones, and those allocate has stored.
+/// What the threads share of the world as it changes: the pods that exist so far (seeded
+/// ones, and those allocate has stored), the pods known to be terminated, and the tasks a
+/// termination reset, for the scheduler to allocate again.
 class PodRegistry {
 public:
     explicit PodRegistry(const World& world)
@@ -35,10 +39,12 @@ public:
         }
     }
 
-    /// A task group's pods are not removable. The last pod to leave releases the group's
-    /// queue; tasks allocated again after that may rightly go out after later ones of
-    /// their group, or on a second pod while the first still runs one, which the audit's
-    /// group invariants do not allow for.
+    /// A task group's pods are not removable: the last pod to leave releases the group's
+    /// queue, and tasks allocated again after that may rightly run on a second pod while
+    /// the first still runs one, which a single-host group must never do. They may be
+    /// terminated: a terminated pod runs nothing. (A group whose tasks were allocated
+    /// again may rightly run them out of task_group_order; the audit holds only the others
+    /// to it.)
     void add(const std::string& id, bool removable)
     {
         std::scoped_lock lock{mutex_};
@@ -54,10 +60,49 @@ public:
         return pick_from(rng() % 3 == 0 && !group_.empty() ? group_ : all_, rng);
     }
 
+    /// Any pod, each as likely.
+    std::string pick_any(std::mt19937_64& rng)
+    {
+        std::scoped_lock lock{mutex_};
+        return pick_from(all_, rng);
+    }
+
     std::string pick_removable(std::mt19937_64& rng)
     {
         std::scoped_lock lock{mutex_};
         return pick_from(removable_, rng);
+    }
+
+    void terminated(const std::string& id)
+    {
+        std::scoped_lock lock{mutex_};
+        terminated_.insert(id);
+    }
+
+    /// Whether a termination of the pod has returned: from then on nothing it reports is taken.
+    bool known_terminated(const std::string& id)
+    {
+        std::scoped_lock lock{mutex_};
+        return terminated_.contains(id);
+    }
+
+    /// A task a termination reset to run again: it should be allocated.
+    void reset(std::string task_id)
+    {
+        std::scoped_lock lock{mutex_};
+        reset_.push_back(std::move(task_id));
+    }
+
+    /// A task reset to run again, taken off the list; none when there is none.
+    std::optional<std::string> take_reset()
+    {
+        std::scoped_lock lock{mutex_};
+        if (reset_.empty()) {
+            return std::nullopt;
+        }
+        std::string id = std::move(reset_.back());
+        reset_.pop_back();
+        return id;
     }
 
 private:
@@ -70,14 +115,23 @@ private:
     std::vector<std::string> all_;
     std::vector<std::string> removable_;
     std::vector<std::string> group_;
+    std::set<std::string> terminated_;
+    std::vector<std::string> reset_;
+};
+
+/// A task handed to a pod by a call: which execution of it, and to which pod.
+struct Handed {
+    std::string task_id;
+    int execution = 0;
+    std::string pod_id;
 };
 
 /// What one thread saw: what it was handed, and anything it did not expect.
 struct ThreadLog {
-    std::vector<std::pair<std::string, std::string>> dispatched; ///< task id, pod id
-    std::map<std::string, int> allocations;                      ///< successful allocations per task
-    std::vector<std::string> pods_added;                         ///< pods allocate stored
-    std::map<std::string, std::int64_t> counts;                  ///< highest modification_count seen per dispatcher
+    std::vector<Handed> dispatched;
+    std::map<std::string, int> allocations;      ///< successful allocations per task
+    std::vector<std::string> pods_added;         ///< pods allocate stored
+    std::map<std::string, std::int64_t> counts;  ///< highest modification_count seen per dispatcher
     std::vector<std::string> anomalies;
     std::map<std::string, int> outcomes; ///< "operation: outcome" -> how often
 };
@@ -101,7 +155,10 @@ public:
             case 3: assign(); break;
             case 4: deactivate(); break;
             case 5: finish_and_ask_again(); break;
-            case 6: start_pod(); break;
+            case 6: mark_running(); break;
+            case 7: beat(); break;
+            case 8: terminate(); break;
+            case 9: rescue(); break;
             default: observe_group(); break;
             }
         }
@@ -118,6 +175,23 @@ private:
         ++log_.outcomes[std::string(operation) + ": " + (r ? "ok" : r.error().message())];
         if (!r && std::ranges::none_of(declined, [&](Errc e) { return r.error() == e; })) {
             log_.anomalies.push_back(std::string(operation) + " failed unexpectedly: " + r.error().message());
+        }
+    }
+
+    /// expect, for a report a pod makes for itself: once the pod is known terminated, the
+    /// report must be refused.
+    template <class T>
+    void expect_report(const char* operation, const std::string& pod_id, bool was_terminated, const Result<T>& r,
+                       std::initializer_list<Errc> declined)
+    {
+        expect(operation, r, declined);
+        if (!was_terminated) {
+            return;
+        }
+        if (r) {
+            anomaly(std::string(operation) + " of " + pod_id + " was taken after the pod was terminated");
+        } else {
+            ++log_.outcomes["a terminated pod's late report: refused"];
         }
     }
 
@@ -163,7 +237,7 @@ private:
         if (!task) {
             return;
         }
-        log_.dispatched.emplace_back(task->id, pod_id);
+        log_.dispatched.push_back(Handed{task->id, task->execution, pod_id});
         ++log_.outcomes[in_task_group(*task) ? "handed out: a task group's task" : "handed out: a task outside any group"];
         if (task->pod_id != pod_id || task->status != TaskStatus::dispatched) {
             anomaly("task " + task->id + " handed to " + pod_id + " comes back as not dispatched to it");
@@ -189,16 +263,21 @@ private:
     {
         DispatchOptions options;
         options.max_attempts = 1'000; // a conflict here would mean a livelock, not bad luck
+        const bool was_terminated = pods_.known_terminated(pod_id);
         auto r = dispatch_next_task(store_, pod_id, options);
-        expect("dispatch_next_task", r, {Errc::pod_busy, Errc::pod_not_in_dispatcher, Errc::precondition_failed});
+        expect_report("dispatch_next_task", pod_id, was_terminated, r,
+                      {Errc::pod_busy, Errc::pod_not_in_dispatcher, Errc::precondition_failed});
         if (r) {
             handed_out(r.value(), pod_id);
         }
     }
 
+    /// Allocates a task with a pod of its own, as the scheduler does: half the time one a
+    /// termination reset to run again, if any, else any task allocate may take.
     void allocate_one()
     {
-        const std::string& task_id = pick(world_.allocatable);
+        std::optional<std::string> reset = rng_() % 2 == 0 ? pods_.take_reset() : std::nullopt;
+        const std::string task_id = reset.value_or(pick(world_.allocatable));
         const bool in_group = world_.order.contains(task_id);
         auto stored = store_.find_task(task_id);
         expect("find_task", stored, {});
@@ -211,7 +290,8 @@ private:
         Pod pod = in_group ? intent_pod(pod_id) : running_pod(pod_id);
         maybe_yield();
         auto r = allocate(store_, task, pod);
-        expect("allocate", r, {Errc::precondition_failed, Errc::conflict, Errc::duplicate_key});
+        expect(reset ? "allocate (a task reset to run again)" : "allocate", r,
+               {Errc::precondition_failed, Errc::conflict, Errc::duplicate_key});
         if (!r) {
             return;
         }
@@ -289,23 +369,75 @@ private:
         const std::string pod_id = pods_.pick(rng_);
         const TaskStatus outcome =
             std::uniform_int_distribution<int>{0, 3}(rng_) == 0 ? TaskStatus::failed : TaskStatus::succeeded;
+        const bool was_terminated = pods_.known_terminated(pod_id);
         auto r = finish_task(store_, pod_id, outcome);
-        expect("finish_task", r, {Errc::precondition_failed, Errc::conflict});
+        expect_report("finish_task", pod_id, was_terminated, r, {Errc::precondition_failed, Errc::conflict});
         if (r) {
             dispatch(pod_id);
         }
     }
 
-    /// Starts a pod allocate stored but nobody started yet, as the system would.
-    void start_pod()
+    /// A pod's agent makes first contact, as one allocate stored would once started.
+    void mark_running()
     {
         const std::string pod_id = pods_.pick(rng_);
-        Pod initializing;
-        initializing.status = PodStatus::initializing;
-        Pod running;
-        running.status = PodStatus::running;
-        const auto status = FieldSet<Pod>::of(&Pod::status);
-        expect("update_pod", store_.update_pod(FieldUpdate<Pod>{pod_id, status, initializing, status, running}), {});
+        const bool was_terminated = pods_.known_terminated(pod_id);
+        expect_report("mark_pod_running", pod_id, was_terminated, mark_pod_running(store_, pod_id),
+                      {Errc::precondition_failed, Errc::conflict});
+    }
+
+    void beat()
+    {
+        const std::string pod_id = pods_.pick(rng_);
+        const bool was_terminated = pods_.known_terminated(pod_id);
+        expect_report("heartbeat", pod_id, was_terminated, heartbeat(store_, pod_id),
+                      {Errc::precondition_failed, Errc::conflict});
+    }
+
+    /// A stranded task that was reset goes to the scheduler, to be allocated again.
+    void stranded(const Task& task)
+    {
+        ++log_.outcomes[task.status == TaskStatus::undispatched ? "stranded: restarted" : "stranded: failed"];
+        if (task.status == TaskStatus::undispatched) {
+            pods_.reset(task.id);
+        }
+    }
+
+    /// The container runtime reports a pod gone.
+    void terminate()
+    {
+        const std::string pod_id = pods_.pick_any(rng_);
+        auto r = terminate_pod(store_, pod_id, "stopped in an interleaving");
+        expect("terminate_pod", r, {Errc::conflict});
+        if (!r) {
+            return;
+        }
+        pods_.terminated(pod_id);
+        if (r.value()) {
+            stranded(*r.value());
+        }
+    }
+
+    /// A periodic rescue, counting back from a time after seeding that finds some pods
+    /// stale (Staleness).
+    void rescue()
+    {
+        RescueOptions options;
+        options.startup_timeout = Staleness::startup_timeout;
+        options.heartbeat_timeout = Staleness::heartbeat_timeout;
+        options.now = world_.seeded_at +
+                      std::chrono::milliseconds{std::uniform_int_distribution<std::int64_t>{
+                          0, Staleness::latest_rescue.count()}(rng_)};
+        auto r = rescue_stale_pods(store_, options);
+        expect("rescue_stale_pods", r, {Errc::conflict});
+        if (!r) {
+            return;
+        }
+        log_.outcomes["rescue_stale_pods: pods terminated"] += static_cast<int>(r.value().terminated_pods.size());
+        for (const std::string& pod_id : r.value().terminated_pods) {
+            pods_.terminated(pod_id);
+        }
+        std::ranges::for_each(r.value().stranded_tasks, [&](const Task& task) { stranded(task); });
     }
 
     void observe_group()
@@ -323,8 +455,9 @@ private:
     std::mt19937_64 rng_;
     std::string name_;
     /// How often each step is taken: dispatch, allocate, remove, assign, deactivate,
-    /// finish and ask again, start a pod, observe.
-    std::discrete_distribution<int> step_{6, 4, 2, 2, 2, 4, 1, 3};
+    /// finish and ask again, mark a pod running, heartbeat, terminate a pod, rescue stale
+    /// pods, observe.
+    std::discrete_distribution<int> step_{6, 4, 2, 2, 2, 4, 2, 2, 0.5, 0.015, 3};
     int next_pod_ = 0;
     ThreadLog log_;
 };

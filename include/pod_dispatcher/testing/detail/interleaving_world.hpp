@@ -3,15 +3,18 @@
 
 // The world a random interleaving starts from, seeded from its seed number: dispatchers
 // whose pods race for their queues, task groups whose pods take one task after another,
-// and a pool of tasks to allocate.
+// a pool of tasks to allocate, and pods last heard from at times that let a rescue find
+// some of them stale.
 
 #include <pod_dispatcher/operations.hpp>
+#include <pod_dispatcher/store_contents.hpp>
 #include <pod_dispatcher/testing/interleaving_options.hpp>
 #include <pod_dispatcher/testing/samples.hpp>
 #include <pod_dispatcher/testing/seeding.hpp>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -24,16 +27,21 @@ namespace pod_dispatcher::testing::detail {
 
 inline constexpr const char* closed_project = "closed";
 
-/// A task as it was before the threads started.
-struct SeededTask {
-    int attempts = 0;        ///< container_allocation_attempts it was stored with
-    bool allocated = false;  ///< container_allocated as stored
-    int allocations = 0;     ///< allocate calls that succeeded for it while seeding
+/// How pods go stale. A seeded pod was last heard from up to heartbeat_timeout before
+/// the world was seeded; a rescue counts back from up to an eighth of that after, so that
+/// it finds a few seeded pods stale, never a pod heard from since, and a pod allocated
+/// since but not started when it counts from far enough. The rescue's time is the
+/// world's, not the clock's: a slow run finds as many seeded pods stale as a fast one.
+struct Staleness {
+    static constexpr std::chrono::milliseconds heartbeat_timeout{1'000};
+    static constexpr std::chrono::milliseconds startup_timeout{50};
+    static constexpr std::chrono::milliseconds latest_rescue{heartbeat_timeout / 8};
 };
 
 struct World {
-    std::map<std::string, SeededTask> tasks;   ///< every stored task
-    std::vector<std::string> task_ids;         ///< the same ids, to pick from
+    Timestamp seeded_at{};                     ///< when seeding began
+    StoreContents seeded;                      ///< everything stored before the threads start
+    std::vector<std::string> task_ids;         ///< every stored task, to pick from
     std::vector<std::string> allocatable;      ///< what threads try to allocate: pool and group tasks
     std::vector<std::string> group_ids;        ///< every dispatcher group, stored or to be
     std::vector<std::string> pod_ids;          ///< every pod stored while seeding
@@ -73,10 +81,9 @@ inline std::optional<Task> queued_task(std::mt19937_64& rng, std::string id)
 }
 
 template <class S>
-void seed_task(S& store, World& world, const Task& task, int allocations = 0)
+void seed_task(S& store, World& world, const Task& task)
 {
     seed(store, task);
-    world.tasks[task.id] = SeededTask{task.container_allocation_attempts, task.container_allocated, allocations};
     world.task_ids.push_back(task.id);
 }
 
@@ -119,9 +126,12 @@ void seed_queues(S& store, std::mt19937_64& rng, Shape shape, World& world)
         if (displayed) {
             seed_display_task(store, world, prefix + "-display", d.task_ids);
         }
+        std::uniform_int_distribution<std::int64_t> silence{0, Staleness::heartbeat_timeout.count()};
         for (int i = 0; i < shape.pods_per_dispatcher; ++i) {
             d.pod_ids.push_back(prefix + "-p" + std::to_string(i));
-            seed_pod(store, world, running_pod(d.pod_ids.back()));
+            Pod pod = running_pod(d.pod_ids.back());
+            pod.last_communicated = world.seeded_at - std::chrono::milliseconds{silence(rng)};
+            seed_pod(store, world, pod);
         }
         seed(store, d);
         world.group_ids.push_back(d.group_id);
@@ -148,7 +158,7 @@ void seed_task_groups(S& store, std::mt19937_64& rng, int tasks, World& world)
         }
         std::ranges::shuffle(group, rng);
         for (std::size_t i = 0; i < group.size(); ++i) {
-            seed_task(store, world, group[i], 1);
+            seed_task(store, world, group[i]);
             Pod pod = intent_pod(name + "-p" + std::to_string(i));
             auto d = allocate(store, group[i], pod);
             REQUIRE(d);
@@ -183,6 +193,7 @@ World seed_world(S& store, std::uint64_t run_seed, const InterleavingOptions& op
 {
     std::mt19937_64 rng{run_seed};
     World world;
+    world.seeded_at = now();
     seed(store, enabled_project());
     ProjectRef closed = enabled_project(closed_project);
     closed.enabled = false;
@@ -190,6 +201,7 @@ World seed_world(S& store, std::uint64_t run_seed, const InterleavingOptions& op
     seed_queues(store, rng, shape_for(run_seed, options.queued_tasks), world);
     seed_task_groups(store, rng, options.task_group_tasks, world);
     seed_pool(store, options.pool_tasks, world);
+    world.seeded = contents_of(store);
     return world;
 }
 

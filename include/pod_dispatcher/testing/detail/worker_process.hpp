@@ -1,8 +1,8 @@
 #ifndef POD_DISPATCHER_TESTING_DETAIL_WORKER_PROCESS_HPP
 #define POD_DISPATCHER_TESTING_DETAIL_WORKER_PROCESS_HPP
 
-// The plumbing of multi_process.hpp (POSIX): a copy of the running test program started
-// as a worker, and the file it writes its report to.
+// The plumbing of multi_process.hpp and pod_failures.hpp (POSIX): a copy of the running
+// test program started as a worker, and the file it writes its report to.
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -90,6 +91,20 @@ inline int wait_for(pid_t pid)
         }
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// A child's exit status as wait_for gives it, without waiting: none while it runs.
+inline std::optional<int> exit_status_if_ended(pid_t pid)
+{
+    int status = 0;
+    pid_t ended = -1;
+    do {
+        ended = ::waitpid(pid, &status, WNOHANG);
+    } while (ended < 0 && errno == EINTR);
+    if (ended == 0) {
+        return std::nullopt;
+    }
+    return ended > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 } // namespace pod_dispatcher::testing::detail

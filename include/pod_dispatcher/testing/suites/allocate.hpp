@@ -55,10 +55,22 @@ void allocate_suite()
         REQUIRE(d.value().last_modified >= before);
         REQUIRE(stored_dispatcher(store, d.value().id) == d.value());
     }
-    SECTION("stores the pod as given when the dispatcher holds it")
+    SECTION("stores the pod as given when the dispatcher holds it, heard from now unless the caller said when")
     {
-        REQUIRE(allocate(store, task, pod));
-        REQUIRE(stored_pod(store, "p1") == pod);
+        Pod expected = pod;
+        SECTION("last_communicated unset: now, in the store and the caller's pod")
+        {
+            const Timestamp before = now();
+            REQUIRE(allocate(store, task, pod));
+            expected.last_communicated = require_heard_since(store, "p1", before);
+        }
+        SECTION("last_communicated given: kept")
+        {
+            pod.last_communicated = expected.last_communicated = long_ago;
+            REQUIRE(allocate(store, task, pod));
+        }
+        REQUIRE(stored_pod(store, "p1") == expected);
+        REQUIRE(pod == expected);
     }
     SECTION("marks the task container-allocated, in the store and in the caller's copy")
     {
@@ -72,7 +84,7 @@ void allocate_suite()
     SECTION("records a container_allocated event for the task, with its execution")
     {
         task.execution = 2;
-        overwrite_task(store, task);
+        overwrite(store, task);
         REQUIRE(allocate(store, task, pod));
         const auto events = events_of(store, "t1");
         REQUIRE(events.size() == 1);
@@ -99,6 +111,7 @@ void allocate_suite()
         REQUIRE(d.value().task_ids == std::vector<std::string>{"t1"});
         REQUIRE(d.value().pod_ids == std::vector<std::string>{"p0"});
         REQUIRE(store.find_pod("p1").value() == std::nullopt);
+        REQUIRE(pod == intent_pod("p1"));
         REQUIRE(stored_task(store, "t1").container_allocated);
     }
     SECTION("does not queue a task twice")
@@ -165,7 +178,7 @@ void allocate_suite()
         Task stale = task;
         SECTION("a copy that qualifies too") {}
         SECTION("a copy that does not") { stale.activated = false; }
-        overwrite_task(store, stored);
+        overwrite(store, stored);
         REQUIRE(allocate(store, stale, pod));
         REQUIRE(stale.priority == 9);
         REQUIRE(stale.requester == "someone else");

@@ -108,6 +108,11 @@ void assign_next_task_suite()
             REQUIRE(pod.status == PodStatus::decommissioned);
             REQUIRE(stored_pod(store, "p1") == pod);
         }
+        SECTION("the pod was heard from now, in the store and the caller's copy")
+        {
+            const Timestamp heard = require_heard_since(store, "p1", before);
+            REQUIRE(pod.last_communicated == heard);
+        }
         SECTION("the task leaves the queue under a new modification_count")
         {
             REQUIRE(d.task_ids == std::vector<std::string>{"t2"});
@@ -187,10 +192,11 @@ void assign_next_task_suite()
         }
         REQUIRE(d.task_ids.empty());
     }
-    SECTION("gives an empty optional when the queue runs out, keeping the dequeues")
+    SECTION("gives an empty optional when the queue runs out, keeping the dequeues, and the pod was heard from now")
     {
         seed(store, allocatable_task("t1"));
         PodDispatcher d = seeded_dispatcher(store, {"t1", "gone"}, {"p1"});
+        const Timestamp before = now();
         auto task = d.assign_next_task(store, pod);
         REQUIRE(task);
         REQUIRE(task.value() == std::nullopt);
@@ -199,16 +205,17 @@ void assign_next_task_suite()
         REQUIRE(stored_dispatcher(store, d.id) == d);
         REQUIRE(pod == stored_pod(store, "p1"));
         REQUIRE(pod.running_task_id.empty());
+        const Timestamp heard = require_heard_since(store, "p1", before);
+        REQUIRE(pod.last_communicated == heard);
     }
-    SECTION("an empty queue gives an empty optional and writes nothing")
+    SECTION("an empty queue gives an empty optional, and writes only that the pod was heard from now")
     {
         PodDispatcher d = seeded_dispatcher(store, {}, {"p1"});
-        const Unchanged unchanged{store};
-        auto task = d.assign_next_task(store, pod);
-        REQUIRE(task);
-        REQUIRE(task.value() == std::nullopt);
-        REQUIRE(d.modification_count == 0);
-        REQUIRE(unchanged());
+        const PodDispatcher d_before = d;
+        const auto task = require_only_heard_from(store, "p1", [&] { return d.assign_next_task(store, pod); });
+        REQUIRE(task == std::nullopt);
+        REQUIRE(d == d_before);
+        REQUIRE(pod == stored_pod(store, "p1"));
     }
     SECTION("marks an undispatched display task dispatched")
     {

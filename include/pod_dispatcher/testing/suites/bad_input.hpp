@@ -9,6 +9,7 @@
 #include <pod_dispatcher/json.hpp>
 #include <pod_dispatcher/operations.hpp>
 #include <pod_dispatcher/testing/faulty_store.hpp>
+#include <pod_dispatcher/testing/printing.hpp>
 #include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher/testing/testable_store.hpp>
 #include <pod_dispatcher/testing/unchanged.hpp>
@@ -20,6 +21,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <initializer_list>
 #include <string>
@@ -39,6 +41,8 @@ struct Inputs {
     Query query{};
     DispatcherUpdate update{};
     TaskStatus outcome = TaskStatus::succeeded;
+    std::chrono::milliseconds startup_timeout = RescueOptions{}.startup_timeout;
+    std::chrono::milliseconds heartbeat_timeout = RescueOptions{}.heartbeat_timeout;
 
     bool operator==(const Inputs&) const = default;
 };
@@ -50,7 +54,9 @@ inline boost::json::value inputs_json(const Inputs& in)
                                {"pod", boost::json::value_from(in.pod)},
                                {"query", boost::json::value_from(in.query)},
                                {"update", boost::json::value_from(in.update)},
-                               {"outcome", boost::json::value_from(in.outcome)}};
+                               {"outcome", boost::json::value_from(in.outcome)},
+                               {"startup_timeout", in.startup_timeout.count()},
+                               {"heartbeat_timeout", in.heartbeat_timeout.count()}};
 }
 
 /// The public operations, each taking what it needs from Inputs.
@@ -64,6 +70,10 @@ enum class Call {
     dispatch_next_task,       ///< for inputs.pod
     dispatch_with_no_window,  ///< for inputs.pod, reading the queue zero ids at a time
     finish_task,              ///< inputs.pod's task, with inputs.outcome
+    mark_pod_running,         ///< inputs.pod
+    heartbeat,                ///< of inputs.pod
+    terminate_pod,            ///< inputs.pod
+    rescue_stale_pods,        ///< with the timeouts of inputs
     find,                     ///< of inputs.query
     find_one,                 ///< of inputs.query
     find_one_by_id,           ///< of inputs.query.id
@@ -85,6 +95,12 @@ std::error_code perform(S& s, Call call, Inputs& in)
     case Call::dispatch_with_no_window:
         return error_of(dispatch_next_task(s, in.pod.id, DispatchOptions{.queue_window = 0}));
     case Call::finish_task: return error_of(finish_task(s, in.pod.id, in.outcome));
+    case Call::mark_pod_running: return error_of(mark_pod_running(s, in.pod.id));
+    case Call::heartbeat: return error_of(heartbeat(s, in.pod.id));
+    case Call::terminate_pod: return error_of(terminate_pod(s, in.pod.id, "container stopped"));
+    case Call::rescue_stale_pods:
+        return error_of(rescue_stale_pods(s, RescueOptions{.startup_timeout = in.startup_timeout,
+                                                          .heartbeat_timeout = in.heartbeat_timeout}));
     case Call::find: return error_of(find(s, in.query));
     case Call::find_one: return error_of(find_one(s, in.query));
     case Call::find_one_by_id: return error_of(find_one_by_id(s, in.query.id.value_or("")));
@@ -108,7 +124,8 @@ inline Task baseline_group_task(std::string id, int order) { return group_task(s
 // The store every row starts from: dispatcher d1 (group g1, pod p1, queue [t1], count 2),
 // d3 (group g3, pod p3 and p-ghost, which is not stored), and the task group's d-group;
 // allocatable tasks t2 and group task gb; pod p-free in no dispatcher; p-busy running a
-// task that is not stored; p-stale naming t1, which is not dispatched, as its task.
+// task that is not stored; p-stale naming t1, which is not dispatched, as its task; p-gone,
+// terminated. No pod was ever heard from: a rescue would terminate all but p-gone.
 template <TestableStore S>
 void seed_baseline(S& store)
 {
@@ -128,6 +145,7 @@ void seed_baseline(S& store)
     Pod stale = running_pod("p-stale");
     stale.running_task_id = "t1";
     seed(store, stale);
+    seed(store, pod_heard_at("p-gone", PodStatus::terminated, {}));
     seed(store, PodDispatcher{"d1", "g1", {"p1"}, {"t1"}, 2, {}});
     seed(store, PodDispatcher{"d3", "g3", {"p3", "p-ghost"}, {}, 0, {}});
     seed(store, PodDispatcher{"d-group", get_group_id(ga), {"p-group"}, {"ga"}, 1, {}});
@@ -396,6 +414,31 @@ inline std::vector<BadInput> finish_task_rows()
     return rows;
 }
 
+inline std::vector<BadInput> pod_failure_rows()
+{
+    std::vector<BadInput> rows;
+    for (const auto& [name, call] :
+         {std::pair{"mark_pod_running", Call::mark_pod_running}, std::pair{"heartbeat", Call::heartbeat},
+          std::pair{"terminate_pod", Call::terminate_pod}}) {
+        const std::string op = name;
+        rows.push_back({op + " for an empty pod id", call, with_pod(""), {Errc::invalid_argument}});
+        rows.push_back({op + " for a pod that is not stored", call, with_pod("p-unknown"), {Errc::not_found}});
+    }
+    rows.push_back({"mark_pod_running for a terminated pod", Call::mark_pod_running, with_pod("p-gone"),
+                    {Errc::precondition_failed}});
+    rows.push_back(
+        {"heartbeat for a terminated pod", Call::heartbeat, with_pod("p-gone"), {Errc::precondition_failed}});
+    for (const std::chrono::milliseconds bad : {std::chrono::milliseconds{0}, std::chrono::milliseconds{-1}}) {
+        const std::string ms = std::to_string(bad.count()) + " ms";
+        rows.push_back({"rescue_stale_pods with a startup timeout of " + ms, Call::rescue_stale_pods,
+                        changed(Inputs{}, [bad](auto& in) { in.startup_timeout = bad; }), {Errc::invalid_argument}});
+        rows.push_back({"rescue_stale_pods with a heartbeat timeout of " + ms, Call::rescue_stale_pods,
+                        changed(Inputs{}, [bad](auto& in) { in.heartbeat_timeout = bad; }),
+                        {Errc::invalid_argument}});
+    }
+    return rows;
+}
+
 inline std::vector<BadInput> find_rows()
 {
     Query negative;
@@ -417,7 +460,7 @@ inline std::vector<BadInput> bad_inputs()
 {
     std::vector<BadInput> rows;
     for (auto part : {dispatcher_rows(), store_rule_rows(), upsert_one_rows(), allocate_rows(), task_group_rows(),
-                      pod_step_rows(), finish_task_rows(), find_rows()}) {
+                      pod_step_rows(), finish_task_rows(), pod_failure_rows(), find_rows()}) {
         rows.insert(rows.end(), part.begin(), part.end());
     }
     return rows;

@@ -45,6 +45,7 @@ void dispatch_next_task_suite()
     {
         seed(store, dispatchable_task("t1"));
         const PodDispatcher d = seeded_dispatcher(store, {"gone", "t1"}, {"p1"});
+        const Timestamp before = now();
         auto task = dispatch_next_task(store, "p1");
         REQUIRE(task);
         REQUIRE(task.value());
@@ -54,6 +55,8 @@ void dispatch_next_task_suite()
         const Pod pod = stored_pod(store, "p1");
         REQUIRE(pod.running_task_id == "t1");
         REQUIRE(pod.status == PodStatus::decommissioned);
+        const Timestamp heard = require_heard_since(store, "p1", before);
+        REQUIRE(pod.last_communicated == heard);
         const PodDispatcher after = stored_dispatcher(store, d.id);
         REQUIRE(after.task_ids.empty());
         REQUIRE(after.modification_count == 2);
@@ -79,15 +82,24 @@ void dispatch_next_task_suite()
         REQUIRE(task.value()->id == "t1");
         REQUIRE(stored_dispatcher(store, d.id).task_ids == std::vector<std::string>{"t2"});
     }
-    SECTION("gives an empty optional when nothing in the queue can run, dequeuing it")
+    SECTION("gives an empty optional when nothing in the queue can run, dequeuing it, and the pod was heard from now")
     {
         seed(store, allocatable_task("t1"));
         const PodDispatcher d = seeded_dispatcher(store, {"t1"}, {"p1"});
+        const Timestamp before = now();
         auto task = dispatch_next_task(store, "p1");
         REQUIRE(task);
         REQUIRE(task.value() == std::nullopt);
         REQUIRE(stored_dispatcher(store, d.id).task_ids.empty());
-        REQUIRE(stored_pod(store, "p1") == running_pod("p1"));
+        Pod heard = running_pod("p1");
+        heard.last_communicated = require_heard_since(store, "p1", before);
+        REQUIRE(stored_pod(store, "p1") == heard);
+    }
+    SECTION("an empty queue gives an empty optional, and writes only that the pod was heard from now")
+    {
+        seeded_dispatcher(store, {}, {"p1"});
+        const auto task = require_only_heard_from(store, "p1", [&] { return dispatch_next_task(store, "p1"); });
+        REQUIRE(task == std::nullopt);
     }
     SECTION("a conflict is retried, and each retry reported")
     {

@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pod_dispatcher::testing {
@@ -29,18 +30,42 @@ void require_finish_rejected(S& store, std::string_view pod_id, TaskStatus outco
     REQUIRE(unchanged());
 }
 
-/// Stores pod p1 running task t1, as a dispatch leaves them.
+/// Stores pod p1 running task t1 (in the execution given), as a dispatch long ago left
+/// them: the pod last heard from, and the task dispatched and last heartbeat, then. The
+/// dispatcher of group "group" holds p1 and an empty queue. Returns the task as stored.
 template <class S>
-Task dispatched_on_p1(S& store)
+Task dispatched_on_p1(S& store, int execution = 0)
 {
     seed(store, enabled_project());
-    seed(store, dispatchable_task("t1"));
+    Task task = dispatchable_task("t1");
+    task.execution = execution;
+    seed(store, task);
     seed(store, running_pod("p1"));
     seed(store, new_pod_dispatcher("group", {"t1"}, {"p1"}));
-    auto task = dispatch_next_task(store, "p1");
-    REQUIRE(task);
-    REQUIRE(task.value());
-    return *task.value();
+    task = handed(store, "p1");
+    task.dispatch_time = task.last_heartbeat = long_ago;
+    overwrite(store, task);
+    Pod pod = stored_pod(store, "p1");
+    pod.last_communicated = long_ago;
+    overwrite(store, pod);
+    return task;
+}
+
+/// The ways the task t1 that pod p1 names can be other than dispatched or started on it
+/// in the execution it runs, given it as dispatched: a name, and the task so changed.
+inline std::vector<std::pair<std::string, Task>> not_running_on_p1(const Task& dispatched)
+{
+    auto changed = [&](auto change) {
+        Task task = dispatched;
+        change(task);
+        return task;
+    };
+    return {
+        {"not dispatched", changed([](Task& t) { t.status = TaskStatus::undispatched; })},
+        {"finished already", changed([](Task& t) { t.status = TaskStatus::succeeded; })},
+        {"dispatched to another pod", changed([](Task& t) { t.pod_id = "p2"; })},
+        {"in another execution", changed([](Task& t) { t.execution += 1; })},
+    };
 }
 
 } // namespace detail
@@ -52,11 +77,12 @@ void finish_task_suite()
     auto& store = *owned;
     const Task dispatched = detail::dispatched_on_p1(store);
 
-    SECTION("the task takes the outcome, the pod runs nothing, and task_finished is recorded")
+    SECTION("the task takes the outcome, the pod runs nothing and was heard from now, and task_finished is recorded")
     {
         TaskStatus outcome = TaskStatus::succeeded;
         SECTION("succeeded") {}
         SECTION("failed") { outcome = TaskStatus::failed; }
+        const Timestamp before = now();
         REQUIRE(finish_task(store, "p1", outcome));
 
         Task expected = dispatched;
@@ -67,6 +93,8 @@ void finish_task_suite()
         REQUIRE(pod.running_task_execution == 0);
         REQUIRE(pod.last_task_id == "t1");
         REQUIRE(pod.status == PodStatus::decommissioned); // a decommissioned pod stays so
+        const Timestamp heard = require_heard_since(store, "p1", before);
+        REQUIRE(pod.last_communicated == heard);
         const auto events = events_of(store, "t1");
         REQUIRE(events.size() == 2);
         REQUIRE(events[1].type == EventType::task_finished);
@@ -76,7 +104,7 @@ void finish_task_suite()
     {
         Task started = dispatched;
         started.status = TaskStatus::started;
-        overwrite_task(store, started);
+        overwrite(store, started);
         REQUIRE(finish_task(store, "p1", TaskStatus::succeeded));
         REQUIRE(stored_task(store, "t1").status == TaskStatus::succeeded);
     }
@@ -130,13 +158,13 @@ void finish_task_suite()
     }
     SECTION("a task that is not dispatched or started on the pod is precondition_failed, and nothing is written")
     {
-        Task other = dispatched;
-        SECTION("not dispatched") { other.status = TaskStatus::undispatched; }
-        SECTION("finished already") { other.status = TaskStatus::succeeded; }
-        SECTION("dispatched to another pod") { other.pod_id = "p2"; }
-        SECTION("another execution") { other.execution = dispatched.execution + 1; }
-        overwrite_task(store, other);
-        detail::require_finish_rejected(store, "p1", TaskStatus::succeeded, Errc::precondition_failed);
+        for (const auto& [how, other] : detail::not_running_on_p1(dispatched)) {
+            DYNAMIC_SECTION(how)
+            {
+                overwrite(store, other);
+                detail::require_finish_rejected(store, "p1", TaskStatus::succeeded, Errc::precondition_failed);
+            }
+        }
     }
 }
 

@@ -1,18 +1,24 @@
 #ifndef POD_DISPATCHER_TESTING_SUITES_RACE_HPP
 #define POD_DISPATCHER_TESTING_SUITES_RACE_HPP
 
-// Many pods asking one dispatcher for work at once, from several threads: every task
-// goes out exactly once.
+// Many pods asking one dispatcher for work at once, from several threads, race after race
+// on fresh stores: every task goes out exactly once, and the store keeps the invariants
+// (invariants.hpp). InterleavingOptions (interleaving_options.hpp) sizes each race and says
+// how many run.
 
 #include <pod_dispatcher/operations.hpp>
+#include <pod_dispatcher/testing/detail/iterations.hpp>
+#include <pod_dispatcher/testing/interleaving_options.hpp>
+#include <pod_dispatcher/testing/invariants.hpp>
 #include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher/testing/testable_store.hpp>
 
 #include <catch2/catch_test_macros.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <iostream>
 #include <mutex>
-#include <set>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -52,62 +58,89 @@ RaceResult race(const std::vector<std::string>& pod_ids, int threads, Ask ask)
     return result;
 }
 
-} // namespace detail
-
-/// tasks tasks and as many pods in one dispatcher, asked for by threads threads.
-template <StoreMaker M>
-void race_suite(int tasks = 400, int threads = 4)
+/// One race on a fresh store: options.queued_tasks tasks and as many pods in one
+/// dispatcher, each pod asked for once, by options.threads threads, through
+/// ask(store, dispatcher as stored, pod id).
+template <StoreMaker M, class Ask>
+void race_once(const InterleavingOptions& options, const Ask& ask)
 {
     auto owned = M::make();
     auto& store = *owned;
     seed(store, enabled_project());
     std::vector<std::string> task_ids;
     std::vector<std::string> pod_ids;
-    for (int i = 0; i < tasks; ++i) {
+    for (int i = 0; i < options.queued_tasks; ++i) {
         task_ids.push_back("task-" + std::to_string(i));
         seed(store, dispatchable_task(task_ids.back()));
         pod_ids.push_back("pod-" + std::to_string(i));
         seed(store, running_pod(pod_ids.back()));
     }
     const PodDispatcher d = seeded_dispatcher(store, task_ids, pod_ids);
+    const StoreContents seeded = contents_of(store);
 
-    detail::RaceResult outcome;
-    SECTION("through dispatch_next_task")
-    {
-        outcome = detail::race(pod_ids, threads, [&](const std::string& pod_id) {
-            DispatchOptions options;
-            options.max_attempts = 1'000;
-            return dispatch_next_task(store, pod_id, options);
-        });
-    }
-    SECTION("through assign_next_task on copies that go stale, re-read on conflict")
-    {
-        outcome = detail::race(pod_ids, threads, [&](const std::string& pod_id) -> Result<std::optional<Task>> {
-            BOOST_OUTCOME_TRY(auto pod, store.find_pod(pod_id));
-            for (;;) {
-                BOOST_OUTCOME_TRY(auto copy, find_one_by_id(store, d.id));
-                auto task = copy.value().assign_next_task(store, pod.value());
-                if (task || task.error() != Errc::conflict) {
-                    return task;
-                }
-            }
-        });
-    }
+    RaceResult outcome = race(pod_ids, options.threads, [&](const std::string& pod_id) { return ask(store, d, pod_id); });
 
     REQUIRE(outcome.errors.empty());
     std::ranges::sort(outcome.handed_out);
     std::ranges::sort(task_ids);
     REQUIRE(outcome.handed_out == task_ids);
-    std::set<std::string> running;
     for (const std::string& pod_id : pod_ids) {
-        const Pod pod = stored_pod(store, pod_id);
-        REQUIRE(pod.status == PodStatus::decommissioned);
-        REQUIRE(running.insert(pod.running_task_id).second);
-        REQUIRE(stored_task(store, pod.running_task_id).pod_id == pod_id);
+        REQUIRE(stored_pod(store, pod_id).status == PodStatus::decommissioned);
     }
     const PodDispatcher after = stored_dispatcher(store, d.id);
     REQUIRE(after.task_ids.empty());
-    REQUIRE(after.modification_count == tasks);
+    REQUIRE(after.modification_count == options.queued_tasks);
+    const StoreContents now = contents_of(store);
+    const Broken broken = invariants_broken(store, CheckedContents{now, seeded});
+    for (const std::string& b : broken) {
+        UNSCOPED_INFO(b);
+    }
+    REQUIRE(broken.empty());
+}
+
+/// Races as many times as options say, each through ask, in half the budget: the suite
+/// has two ways of asking. Says how many ran.
+template <StoreMaker M, class Ask>
+void race_repeatedly(const char* through, const InterleavingOptions& options, const Ask& ask)
+{
+    IterationPlan plan = IterationPlan::from_environment(options);
+    plan.budget /= 2;
+    const auto run = run_iterations(plan, [&](std::uint64_t) { race_once<M>(options, ask); });
+    std::cout << "race through " << through << ": " << run.count << " iterations of " << options.threads
+              << " threads x " << options.queued_tasks << " pods, " << run.seconds << " s\n";
+}
+
+} // namespace detail
+
+/// Every pod of one dispatcher asks for its task at once.
+template <StoreMaker M>
+void race_suite()
+{
+    const InterleavingOptions options = interleaving_options_of<M>();
+    SECTION("through dispatch_next_task")
+    {
+        detail::race_repeatedly<M>("dispatch_next_task", options, [](auto& store, const PodDispatcher&,
+                                                                     const std::string& pod_id) {
+            DispatchOptions dispatch;
+            dispatch.max_attempts = 1'000;
+            return dispatch_next_task(store, pod_id, dispatch);
+        });
+    }
+    SECTION("through assign_next_task on copies that go stale, re-read on conflict")
+    {
+        detail::race_repeatedly<M>(
+            "assign_next_task", options,
+            [](auto& store, const PodDispatcher& d, const std::string& pod_id) -> Result<std::optional<Task>> {
+                BOOST_OUTCOME_TRY(auto pod, store.find_pod(pod_id));
+                for (;;) {
+                    BOOST_OUTCOME_TRY(auto copy, find_one_by_id(store, d.id));
+                    auto task = copy.value().assign_next_task(store, pod.value());
+                    if (task || task.error() != Errc::conflict) {
+                        return task;
+                    }
+                }
+            });
+    }
 }
 
 } // namespace pod_dispatcher::testing

@@ -2,32 +2,33 @@
 #define POD_DISPATCHER_TESTING_SUITES_RANDOM_INTERLEAVINGS_HPP
 
 // Seeded random interleavings of allocate, dispatch_next_task, assign_next_task,
-// remove_pod, finish_task, task deactivation and pod start-up from several threads, each
-// followed by an audit of the final store: no task handed out twice, none lost, no pod
-// running two tasks, queues without duplicates, modification counts that only grow,
-// events that agree with the final state, and task groups that keep their pod caps,
-// their order, and (with a single host) one task at a time, stopping at a failure.
+// remove_pod, finish_task, task deactivation, and pods that start, make themselves heard,
+// die (terminate_pod) and go stale (rescue_stale_pods) while a scheduler allocates their
+// stranded tasks again, from several threads; each followed by an audit of the final store
+// against the invariants (invariants.hpp) and what the threads were handed: no task handed
+// out twice, none lost or left behind, none on a terminated pod or on two live pods, no
+// late report of a terminated pod taken, a stranded task restarted at most
+// max_stranded_restarts times, events that agree with the final state, and task groups
+// that keep their pod caps, their order, and (with a single host) one task at a time,
+// stopping at a failure.
 //
-// InterleavingOptions (interleaving_options.hpp) sizes it; POD_DISPATCHER_SEED and
-// POD_DISPATCHER_SOAK_ITERATIONS replay a seed and soak.
+// InterleavingOptions (interleaving_options.hpp) sizes it and says how many iterations
+// run; POD_DISPATCHER_SEED and POD_DISPATCHER_SOAK_ITERATIONS replay a seed and soak.
 
 #include <pod_dispatcher/testing/detail/interleaving_actor.hpp>
 #include <pod_dispatcher/testing/detail/interleaving_audit.hpp>
 #include <pod_dispatcher/testing/detail/interleaving_world.hpp>
+#include <pod_dispatcher/testing/detail/iterations.hpp>
 #include <pod_dispatcher/testing/interleaving_options.hpp>
 #include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher/testing/testable_store.hpp>
 
 #include <catch2/catch_test_macros.hpp>
 
-#include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <iostream>
 #include <latch>
 #include <map>
-#include <optional>
-#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -36,31 +37,6 @@
 namespace pod_dispatcher::testing {
 
 namespace detail {
-
-inline std::optional<std::uint64_t> env_number(const char* name)
-{
-    const char* value = std::getenv(name);
-    if (value == nullptr || *value == '\0') {
-        return std::nullopt;
-    }
-    return std::strtoull(value, nullptr, 10);
-}
-
-/// Which seeds to run: a replay runs one given seed, a soak a given number whatever the
-/// budget, CI as many as the options allow within theirs.
-struct SeedPlan {
-    std::uint64_t first;
-    std::uint64_t iterations;
-    bool soak;
-
-    static SeedPlan from_environment(const InterleavingOptions& options)
-    {
-        const auto seed = env_number("POD_DISPATCHER_SEED");
-        const auto soak = env_number("POD_DISPATCHER_SOAK_ITERATIONS");
-        return SeedPlan{seed.value_or(std::random_device{}()), soak.value_or(seed ? 1 : options.iterations),
-                        soak.has_value()};
-    }
-};
 
 /// Runs one seeded interleaving on a fresh store and returns the invariants it broke;
 /// adds how each call ended to outcomes.
@@ -93,7 +69,8 @@ std::vector<std::string> interleave(std::uint64_t run_seed, const InterleavingOp
         }
         logs.push_back(std::move(actor.log()));
     }
-    return Audit{contents_of(*store), world, logs, store->rolls_back()}.run();
+    const StoreContents contents = contents_of(*store);
+    return Audit{contents, world, logs, store->rolls_back()}.run();
 }
 
 } // namespace detail
@@ -102,16 +79,11 @@ template <StoreMaker M>
 void random_interleavings_suite()
 {
     const InterleavingOptions options = interleaving_options_of<M>();
-    const detail::SeedPlan plan = detail::SeedPlan::from_environment(options);
     if (!M::make()->rolls_back()) {
         WARN(detail::Audit::unchecked_without_rollback);
     }
-    const auto started = std::chrono::steady_clock::now();
-    const auto within_budget = [&] { return std::chrono::steady_clock::now() - started < options.budget; };
     std::map<std::string, int> outcomes;
-    std::uint64_t done = 0;
-    while (done < plan.iterations && (plan.soak || done == 0 || within_budget())) {
-        const std::uint64_t seed = plan.first + done++;
+    const auto run = detail::run_iterations(detail::IterationPlan::from_environment(options), [&](std::uint64_t seed) {
         INFO("replay with POD_DISPATCHER_SEED=" << seed);
         std::ostringstream report;
         for (const std::string& v : detail::interleave<M>(seed, options, outcomes)) {
@@ -119,11 +91,10 @@ void random_interleavings_suite()
         }
         INFO("invariants broken:" << report.str());
         REQUIRE(report.str().empty());
-    }
-    const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::cout << "random interleavings: " << done << " iterations of " << options.threads << " threads x "
-              << options.operations_per_thread << " operations, seeds " << plan.first << ".."
-              << plan.first + done - 1 << ", " << seconds << " s\n";
+    });
+    std::cout << "random interleavings: " << run.count << " iterations of " << options.threads << " threads x "
+              << options.operations_per_thread << " operations, seeds " << run.first_seed << ".."
+              << run.first_seed + run.count - 1 << ", " << run.seconds << " s\n";
     for (const auto& [outcome, n] : outcomes) {
         std::cout << "  " << outcome << ": " << n << '\n';
     }

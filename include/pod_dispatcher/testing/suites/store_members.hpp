@@ -2,18 +2,23 @@
 #define POD_DISPATCHER_TESTING_SUITES_STORE_MEMBERS_HPP
 
 // The Store members whose contract goes beyond a plain read or insert, called directly:
-// the conditional writes of tasks, pods and dispatchers, and the projected read.
+// the conditional writes of tasks, pods and dispatchers, the projected read, and the
+// search for pods by status and last_communicated.
 
 #include <pod_dispatcher/store.hpp>
+#include <pod_dispatcher/testing/printing.hpp>
 #include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher/testing/testable_store.hpp>
 #include <pod_dispatcher/testing/unchanged.hpp>
 
 #include <catch2/catch_test_macros.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pod_dispatcher::testing {
@@ -62,7 +67,7 @@ void update_task_suite()
         Task stored = before;
         stored.activated_time = Timestamp{std::chrono::milliseconds{1'700'000'000'001}};
         stored.display_task_id = "display";
-        overwrite_task(store, stored);
+        overwrite(store, stored);
         const auto both = FieldSet<Task>::of(&Task::activated_time, &Task::display_task_id);
         Task off = stored;
         off.activated_time += std::chrono::milliseconds{1};
@@ -89,7 +94,7 @@ void update_task_suite()
         full.task_group_max_hosts = 2;
         full.task_group_order = 5;
         full.details_type = "system";
-        overwrite_task(store, full);
+        overwrite(store, full);
         REQUIRE(stored_task(store, "t") == full);
     }
 }
@@ -142,6 +147,75 @@ void update_pod_suite()
         const Unchanged unchanged{store};
         REQUIRE(store.insert_pod(intent_pod("p")).error() == Errc::duplicate_key);
         REQUIRE(unchanged());
+    }
+}
+
+template <StoreMaker M>
+void find_pods_suite()
+{
+    auto owned = M::make();
+    auto& store = *owned;
+    const Timestamp t{std::chrono::milliseconds{1'800'000'000'000}};
+    const std::chrono::milliseconds ms{1};
+    const std::vector<Pod> pods{
+        pod_heard_at("earlier", PodStatus::running, t - ms),   pod_heard_at("at-the-time", PodStatus::running, t),
+        pod_heard_at("later", PodStatus::running, t + ms),     pod_heard_at("never", PodStatus::running, {}),
+        pod_heard_at("starting", PodStatus::starting, t - ms), pod_heard_at("gone", PodStatus::terminated, t - ms),
+    };
+    for (const Pod& pod : pods) {
+        seed(store, pod);
+    }
+    const auto found = [&](PodStatus status, Timestamp before) {
+        auto result = store.find_pods(PodQuery{status, before});
+        REQUIRE(result);
+        std::vector<Pod> sorted = std::move(result).value();
+        std::ranges::sort(sorted, {}, &Pod::id);
+        return sorted;
+    };
+    const auto seeded = [&](std::initializer_list<const char*> ids) {
+        std::vector<Pod> chosen;
+        for (const char* id : ids) {
+            chosen.push_back(*std::ranges::find(pods, std::string_view(id), &Pod::id));
+        }
+        return chosen;
+    };
+
+    SECTION("finds whole the pods in the status last heard from strictly before the time, one never heard from "
+            "among them")
+    {
+        REQUIRE(found(PodStatus::running, t) == seeded({"earlier", "never"}));
+        REQUIRE(found(PodStatus::starting, t) == seeded({"starting"}));
+        REQUIRE(found(PodStatus::terminated, t + ms) == seeded({"gone"}));
+    }
+    SECTION("finds nothing when no pod matches: nothing is before an unset time")
+    {
+        REQUIRE(found(PodStatus::decommissioned, t + ms).empty());
+        REQUIRE(found(PodStatus::running, Timestamp{}).empty());
+    }
+    SECTION("finds a pod by its values as update_pod leaves them")
+    {
+        Pod values = pod_heard_at("", PodStatus::decommissioned, t + ms);
+        const auto moved = FieldSet<Pod>::of(&Pod::status);
+        const auto heard = FieldSet<Pod>::of(&Pod::last_communicated);
+        REQUIRE(store.update_pod(FieldUpdate<Pod>{"earlier", {}, values, moved, values}).value());
+        REQUIRE(store.update_pod(FieldUpdate<Pod>{"never", {}, values, heard, values}).value());
+        REQUIRE(found(PodStatus::running, t).empty());
+        REQUIRE(found(PodStatus::decommissioned, t) == std::vector<Pod>{stored_pod(store, "earlier")});
+        REQUIRE(found(PodStatus::running, t + 2 * ms).size() == 3);
+    }
+    SECTION("a unit of work that fails leaves every pod found where it was, on a store that rolls back")
+    {
+        if (store.rolls_back()) {
+            const Pod values = pod_heard_at("", PodStatus::decommissioned, t + ms);
+            const auto both = FieldSet<Pod>::of(&Pod::status, &Pod::last_communicated);
+            const auto failed = store.atomically([&]() -> Result<void> {
+                BOOST_OUTCOME_TRY(store.update_pod(FieldUpdate<Pod>{"earlier", {}, values, both, values}));
+                return Errc::store_unavailable;
+            });
+            REQUIRE(failed.error() == Errc::store_unavailable);
+            REQUIRE(found(PodStatus::running, t) == seeded({"earlier", "never"}));
+            REQUIRE(found(PodStatus::decommissioned, t + 2 * ms).empty());
+        }
     }
 }
 
@@ -200,11 +274,48 @@ void update_dispatcher_suite()
         REQUIRE(store.find_dispatcher(by_pod_id("p3"), Projection{}).value()->id == d.id);
         REQUIRE(store.find_dispatcher(by_pod_id("p1"), Projection{}).value() == std::nullopt);
     }
+    SECTION("puts ids into the queue before the id at enqueue_at, or at the back when that is unset or past the "
+            "end")
+    {
+        DispatcherUpdate u;
+        u.enqueue = {"n1", "n2"};
+        u.last_modified = at;
+        std::vector<std::string> queue;
+        SECTION("at the front") { u.enqueue_at = 0, queue = {"n1", "n2", "t1", "t2", "t3"}; }
+        SECTION("inside") { u.enqueue_at = 2, queue = {"t1", "t2", "n1", "n2", "t3"}; }
+        SECTION("at the back") { queue = {"t1", "t2", "t3", "n1", "n2"}; }
+        SECTION("past the end") { u.enqueue_at = 9, queue = {"t1", "t2", "t3", "n1", "n2"}; }
+        REQUIRE(store.update_dispatcher(version_of(d), u).value());
+        const PodDispatcher after = stored_dispatcher(store, d.id);
+        REQUIRE(after.task_ids == queue);
+        REQUIRE(after.modification_count == 5);
+        REQUIRE(after.last_modified == at);
+    }
+    SECTION("counts enqueue_at from the front of the queue as it is after earlier dequeues")
+    {
+        DispatcherUpdate taken;
+        taken.dequeue = {"t1"};
+        REQUIRE(store.update_dispatcher(by_id(d.id), taken).value());
+        DispatcherUpdate u;
+        u.enqueue = {"n"};
+        u.enqueue_at = 1;
+        REQUIRE(store.update_dispatcher(by_id(d.id), u).value());
+        REQUIRE(stored_dispatcher(store, d.id).task_ids == std::vector<std::string>{"t2", "n", "t3"});
+    }
+    SECTION("adds pods, and finds the dispatcher by them")
+    {
+        DispatcherUpdate u;
+        u.add_pods = {"p2"};
+        REQUIRE(store.update_dispatcher(version_of(d), u).value());
+        REQUIRE(stored_dispatcher(store, d.id).pod_ids == std::vector<std::string>{"p1", "p2"});
+        REQUIRE(store.find_dispatcher(by_pod_id("p2"), Projection{}).value()->id == d.id);
+    }
     SECTION("a pod another dispatcher holds is duplicate_key, and nothing is written")
     {
         seed(store, new_pod_dispatcher("other", {}, {"p9"}));
         DispatcherUpdate u;
-        u.pod_ids = std::vector<std::string>{"p1", "p9"};
+        SECTION("setting the pods") { u.pod_ids = std::vector<std::string>{"p1", "p9"}; }
+        SECTION("adding a pod") { u.add_pods = {"p9"}; }
         const Unchanged unchanged{store};
         REQUIRE(store.update_dispatcher(version_of(d), u).error() == Errc::duplicate_key);
         REQUIRE(unchanged());

@@ -34,10 +34,11 @@ void unit_reruns_suite()
     rerunning.rerun_next_unit([&] {
         Task inactive = stored_task(store, "t1");
         inactive.activated = false;
-        overwrite_task(store, inactive);
+        overwrite(store, inactive);
     });
 
     Result<std::optional<Task>> handed = std::nullopt;
+    const Timestamp before = now();
     SECTION("dispatch_next_task") { handed = dispatch_next_task(rerunning, "p1"); }
     SECTION("assign_next_task")
     {
@@ -52,7 +53,9 @@ void unit_reruns_suite()
     const Task released = stored_task(store, "t1");
     REQUIRE(released.status == TaskStatus::undispatched);
     REQUIRE_FALSE(released.container_allocated);
-    REQUIRE(stored_pod(store, "p1") == running_pod("p1"));
+    Pod idle = running_pod("p1"); // heard from, and running nothing
+    idle.last_communicated = require_heard_since(store, "p1", before);
+    REQUIRE(stored_pod(store, "p1") == idle);
     REQUIRE(stored_dispatcher(store, d.id).task_ids.empty());
 }
 
