@@ -40,10 +40,8 @@ bool dispatch_all(SqliteStore& store)
     }
     for (int i = 0; i < task_count; ++i) {
         const std::string pod_id = "pod-" + std::to_string(i);
-        // The system that starts containers reports the pod running.
-        const pd::Pod running{.status = pd::PodStatus::running};
-        const auto started = store.update_pod(
-            pd::FieldUpdate<pd::Pod>{pod_id, {}, running, pd::FieldSet<pd::Pod>::of(&pd::Pod::status), running});
+        // The pod's agent makes first contact, then asks for work.
+        const auto started = pd::mark_pod_running(store, pod_id);
         const auto task = pd::dispatch_next_task(store, pod_id);
         if (example::failed("starting a pod", started, store) || example::failed("dispatch_next_task", task, store)) {
             return false;

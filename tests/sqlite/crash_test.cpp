@@ -1,12 +1,14 @@
 // A process killed with SIGKILL at any statement of an operation leaves the database file
-// with the operation wholly there or wholly absent, and a new process carries on from it:
-// it ends where a run that was never interrupted ends, every task handed out once.
+// as the operation's units of work left it, each wholly there or wholly absent, and a new
+// process carries on from it: it ends where a run that was never interrupted ends, every
+// task handed out once.
 //
-// For each operation of crash_world.hpp, a reference run goes uninterrupted. Then, for
-// every k from 1 until the operation runs out of statements, a worker process runs the
-// operation on a freshly seeded file and kills itself just before its k-th statement;
-// this process opens the file after it, redoes the operation if it is absent, and carries
-// on to the end.
+// For each operation of crash_world.hpp, a reference run goes uninterrupted, and the file
+// is read after each of its commits. Then, for every k from 1 until the operation runs out
+// of statements, a worker process runs the operation on a freshly seeded file and kills
+// itself just before its k-th statement. This process opens the file after it, finds it
+// as the reference run left it at one of its commits (or before the first), runs the
+// operation again unless it was finished, and carries on to the end.
 
 #include "child_process.hpp"
 #include "crash_world.hpp"
@@ -26,17 +28,30 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 using namespace sqlite_test;
 using pod_dispatcher::StoreContents;
+using pod_dispatcher::Timestamp;
 using pod_dispatcher::testing::contents_json;
 
 namespace {
 
-/// contents without what differs between two runs of the same calls: the times, and the
-/// dispatchers' ids, which allocate generates (dispatchers are sorted by group instead).
+/// When this test began: the world is seeded with earlier times only, so a later one was
+/// written by a run.
+const Timestamp test_began = pod_dispatcher::now();
+
+/// t, or test_began when a run wrote it: two runs of the same calls write different times.
+Timestamp seeded_or_run(Timestamp t)
+{
+    return t < test_began ? t : test_began;
+}
+
+/// contents without what differs between two runs of the same calls: the times they
+/// wrote, and the dispatchers' ids, which allocate generates (dispatchers are sorted by
+/// group instead).
 StoreContents without_run_specifics(StoreContents contents)
 {
     for (pod_dispatcher::PodDispatcher& d : contents.dispatchers) {
@@ -45,9 +60,12 @@ StoreContents without_run_specifics(StoreContents contents)
     }
     std::ranges::sort(contents.dispatchers, {}, &pod_dispatcher::PodDispatcher::group_id);
     for (pod_dispatcher::Task& task : contents.tasks) {
-        task.container_allocated_time = {};
-        task.dispatch_time = {};
-        task.last_heartbeat = {};
+        for (Timestamp* t : {&task.container_allocated_time, &task.dispatch_time, &task.last_heartbeat}) {
+            *t = seeded_or_run(*t);
+        }
+    }
+    for (pod_dispatcher::Pod& pod : contents.pods) {
+        pod.last_communicated = seeded_or_run(pod.last_communicated);
     }
     for (pod_dispatcher::Event& event : contents.events) {
         event.timestamp = {};
@@ -72,29 +90,42 @@ int run_worker(const ScratchDirectory& dir, std::string_view operation, long kil
     return run_process(SQLITE_CRASH_WORKER, {dir.database().string(), std::string(operation), std::to_string(kill_at)});
 }
 
-/// What an uninterrupted run stores: before the operation, after it, and at the end.
+/// What an uninterrupted run stores: before the operation, after each of its commits,
+/// after it, and at the end of the work.
 struct Reference {
     StoreContents before;
+    std::vector<StoreContents> committed;
     StoreContents after;
     StoreContents end;
+
+    /// Whether the file holds what the run left at one of its commits, or before them.
+    bool passed_through(const StoreContents& found) const
+    {
+        return found == before || std::ranges::find(committed, found) != committed.end();
+    }
 };
 
-Reference uninterrupted(std::string_view operation)
+Reference uninterrupted(const Operation& operation)
 {
-    const ScratchDirectory dir;
+    const ScratchDirectory dir{scratch_parent()};
     seed(dir);
+    SqliteStore reader = open_store(dir.database());
     Reference r;
-    {
-        SqliteStore store = open_store(dir.database());
-        r.before = contents_of(store);
-    }
-    const int status = run_worker(dir, operation, 0);
-    REQUIRE(WIFEXITED(status));
-    REQUIRE(WEXITSTATUS(status) == 0);
-    SqliteStore store = open_store(dir.database());
-    r.after = contents_of(store);
-    carry_on(store);
-    r.end = contents_of(store);
+    r.before = contents_of(reader);
+    bool committed = false;
+    pod_dispatcher_sqlite::SqliteStoreOptions options;
+    options.before_statement = [&](std::string_view sql) {
+        // The statement after a COMMIT: the file now holds what that commit wrote.
+        if (std::exchange(committed, sql == "COMMIT")) {
+            r.committed.push_back(contents_of(reader));
+        }
+    };
+    SqliteStore store = open_store(dir.database(), std::move(options));
+    must(operation.run(store), "running the operation");
+    r.after = contents_of(reader);
+    r.committed.push_back(r.after);
+    carry_on(reader);
+    r.end = contents_of(reader);
     return r;
 }
 
@@ -140,10 +171,12 @@ std::vector<std::string_view> operation_names()
 
 } // namespace
 
-TEST_CASE("SqliteStore: a process killed part way through an operation leaves it whole or absent", "[sqlite][crash]")
+TEST_CASE("SqliteStore: a process killed part way through an operation leaves each of its units whole or absent",
+          "[sqlite][crash]")
 {
-    const std::string_view operation = GENERATE(from_range(operation_names()));
-    INFO("operation: " << operation);
+    const std::string_view name = GENERATE(from_range(operation_names()));
+    INFO("operation: " << name);
+    const Operation& operation = *operation_named(name);
     const Reference reference = uninterrupted(operation);
     REQUIRE(contents_json(reference.before) != contents_json(reference.after));
     require_all_handed_out_once(reference.end);
@@ -152,9 +185,9 @@ TEST_CASE("SqliteStore: a process killed part way through an operation leaves it
     for (long k = 1;; ++k) {
         INFO("killed before statement " << k);
         REQUIRE(k < 1'000);
-        const ScratchDirectory dir;
+        const ScratchDirectory dir{scratch_parent()};
         seed(dir);
-        const int status = run_worker(dir, operation, k);
+        const int status = run_worker(dir, name, k);
         if (WIFEXITED(status)) {
             // The operation ran out of statements before the k-th: it has been cut at each.
             REQUIRE(WEXITSTATUS(status) == 0);
@@ -167,10 +200,11 @@ TEST_CASE("SqliteStore: a process killed part way through an operation leaves it
 
         SqliteStore store = open_store(dir.database());
         const StoreContents found = contents_of(store);
-        if (found == reference.before) {
-            must(operation_named(operation)->run(store), "redoing the operation");
-        } else {
-            REQUIRE(contents_json(found) == contents_json(reference.after));
+        if (!reference.passed_through(found)) {
+            FAIL("the file holds what no uninterrupted run passes through: " << contents_json(found));
+        }
+        if (found != reference.after) {
+            must(operation.run(store), "running the operation again");
         }
         REQUIRE(contents_json(contents_of(store)) == contents_json(reference.after));
         carry_on(store);

@@ -54,16 +54,51 @@ inline pod_dispatcher::PodDispatcher dispatcher(std::string id, std::string grou
     return pod_dispatcher::PodDispatcher{std::move(id), std::move(group), std::move(pods), std::move(tasks), 0, {}};
 }
 
+/// When the world's pods were last heard from, unless said otherwise: a fixed time, so
+/// that two runs store the same thing, and one long before any run.
+inline constexpr pod_dispatcher::Timestamp seeded_at{std::chrono::milliseconds{1'700'000'000'000}};
+
+/// What rescue_stale_pods is run with: seeded_at is recent, an hour before it is stale.
+inline pod_dispatcher::RescueOptions rescue_options()
+{
+    pod_dispatcher::RescueOptions options;
+    options.now = seeded_at + std::chrono::minutes{1};
+    return options;
+}
+
+/// A pod in status, last heard from at heard.
+inline pod_dispatcher::Pod pod(std::string id, pod_dispatcher::PodStatus status,
+                               pod_dispatcher::Timestamp heard = seeded_at)
+{
+    pod_dispatcher::Pod pod = pod_dispatcher::testing::running_pod(std::move(id));
+    pod.status = status;
+    pod.last_communicated = heard;
+    return pod;
+}
+
+/// pod, running task (which is dispatched on it).
+inline pod_dispatcher::Pod running(pod_dispatcher::Pod pod, const pod_dispatcher::Task& task)
+{
+    pod.running_task_id = task.id;
+    pod.running_task_execution = task.execution;
+    return pod;
+}
+
 /// What each operation starts from, stored in one transaction:
 /// - "queue": [skip (allocated, disabled), t1 (part of display task "display"), t2, t3]
 ///   and three idle running pods;
 /// - task group "tg" (two pods at most): [g1, g3] and pod pg1; g2 allocatable, to join it;
 /// - task "solo", allocatable, in no dispatcher yet;
 /// - "leaving": pod pr and [r1 (no attempts left), r2, r3 (not stored)];
-/// - pod pf running task tf.
+/// - pod pf, decommissioned, running task tf;
+/// - "marking": pod pm, starting, and [m1];
+/// - "terminating": pods pt (running task tt) and pu, and [tq];
+/// - "stale": pods pz1 (running task tz1, heard from two hours before seeded_at) and pz2
+///   (starting, an hour before), and [tz2].
 inline void seed_world(SqliteStore& store)
 {
     using namespace pod_dispatcher::testing;
+    using pod_dispatcher::PodStatus;
     using pod_dispatcher::Task;
     must(store.atomically([&]() -> pod_dispatcher::Result<void> {
              Task skip = dispatchable_task("skip");
@@ -81,24 +116,35 @@ inline void seed_world(SqliteStore& store)
                  task->container_allocated = true;
                  task->container_allocation_attempts = 1;
              }
-             pod_dispatcher::Pod pf = running_pod("pf");
-             pf.status = pod_dispatcher::PodStatus::decommissioned;
-             pf.running_task_id = "tf";
+             const Task tf = dispatched_on("tf", "pf");
+             const Task tt = dispatched_on("tt", "pt");
+             const Task tz1 = dispatched_on("tz1", "pz1");
              for (const Task& task : {skip, t1, display, dispatchable_task("t2"), dispatchable_task("t3"), g1,
-                                      group_task("g2", 2), g3, allocatable_task("solo"), r1,
-                                      dispatchable_task("r2"), dispatched_on("tf", "pf")}) {
+                                      group_task("g2", 2), g3, allocatable_task("solo"), r1, dispatchable_task("r2"), tf,
+                                      dispatchable_task("m1"), tt, dispatchable_task("tq"), tz1,
+                                      dispatchable_task("tz2")}) {
                  BOOST_OUTCOME_TRY(store.insert_task(task));
              }
-             for (const auto& pod : {running_pod("p1"), running_pod("p2"), running_pod("p3"), running_pod("pg1"),
-                                     running_pod("pr"), pf}) {
+             for (const auto& pod : {pod("p1", PodStatus::running), pod("p2", PodStatus::running),
+                                     pod("p3", PodStatus::running), pod("pg1", PodStatus::running),
+                                     pod("pr", PodStatus::running), running(pod("pf", PodStatus::decommissioned), tf),
+                                     pod("pm", PodStatus::starting), running(pod("pt", PodStatus::running), tt),
+                                     pod("pu", PodStatus::running),
+                                     running(pod("pz1", PodStatus::running, seeded_at - std::chrono::hours{2}), tz1),
+                                     pod("pz2", PodStatus::starting, seeded_at - std::chrono::hours{1})}) {
                  BOOST_OUTCOME_TRY(store.insert_pod(pod));
              }
              BOOST_OUTCOME_TRY(store.insert_project_ref(enabled_project()));
-             BOOST_OUTCOME_TRY(store.insert_dispatcher(
-                 dispatcher("d-queue", "queue", {"skip", "t1", "t2", "t3"}, {"p1", "p2", "p3"})));
-             BOOST_OUTCOME_TRY(store.insert_dispatcher(
-                 dispatcher("d-group", pod_dispatcher::get_group_id(g1), {"g1", "g3"}, {"pg1"})));
-             return store.insert_dispatcher(dispatcher("d-leaving", "leaving", {"r1", "r2", "r3"}, {"pr"}));
+             for (const auto& d :
+                  {dispatcher("d-queue", "queue", {"skip", "t1", "t2", "t3"}, {"p1", "p2", "p3"}),
+                   dispatcher("d-group", pod_dispatcher::get_group_id(g1), {"g1", "g3"}, {"pg1"}),
+                   dispatcher("d-leaving", "leaving", {"r1", "r2", "r3"}, {"pr"}),
+                   dispatcher("d-marking", "marking", {"m1"}, {"pm"}),
+                   dispatcher("d-terminating", "terminating", {"tq"}, {"pt", "pu"}),
+                   dispatcher("d-stale", "stale", {"tz2"}, {"pz1", "pz2"})}) {
+                 BOOST_OUTCOME_TRY(store.insert_dispatcher(d));
+             }
+             return boost::outcome_v2::success();
          }),
          "seeding the world");
 }
@@ -138,14 +184,34 @@ inline pod_dispatcher::Result<void> remove_pod(SqliteStore& store, std::string_v
     return holder->remove_pod(store, pod_id);
 }
 
-inline const std::array<Operation, 5>& operations()
+inline pod_dispatcher::Result<void> terminate_pod(SqliteStore& store, std::string_view pod_id)
 {
-    static const std::array<Operation, 5> all{{
+    BOOST_OUTCOME_TRY(auto stranded, pod_dispatcher::terminate_pod(store, pod_id, "stopped"));
+    if (!stranded) {
+        return pod_dispatcher::Errc::not_found;
+    }
+    return boost::outcome_v2::success();
+}
+
+inline pod_dispatcher::Result<void> rescue_stale_pods(SqliteStore& store)
+{
+    BOOST_OUTCOME_TRY(pod_dispatcher::rescue_stale_pods(store, rescue_options()));
+    return boost::outcome_v2::success();
+}
+
+inline const std::array<Operation, 9>& operations()
+{
+    using pod_dispatcher::TaskStatus;
+    static const std::array<Operation, 9> all{{
         {"allocate into a new dispatcher", [](SqliteStore& s) { return allocate(s, "solo", "ps"); }},
         {"allocate into a task group's queue", [](SqliteStore& s) { return allocate(s, "g2", "pg2"); }},
         {"dispatch_next_task", [](SqliteStore& s) { return dispatch(s, "p1"); }},
         {"remove_pod", [](SqliteStore& s) { return remove_pod(s, "pr"); }},
-        {"finish_task", [](SqliteStore& s) { return pod_dispatcher::finish_task(s, "pf", pod_dispatcher::TaskStatus::succeeded); }},
+        {"finish_task", [](SqliteStore& s) { return pod_dispatcher::finish_task(s, "pf", TaskStatus::succeeded); }},
+        {"mark_pod_running", [](SqliteStore& s) { return pod_dispatcher::mark_pod_running(s, "pm"); }},
+        {"heartbeat", [](SqliteStore& s) { return pod_dispatcher::heartbeat(s, "pf"); }},
+        {"terminate_pod", [](SqliteStore& s) { return terminate_pod(s, "pt"); }},
+        {"rescue_stale_pods", [](SqliteStore& s) { return rescue_stale_pods(s); }},
     }};
     return all;
 }
@@ -168,7 +234,7 @@ inline bool takes_no_task(std::error_code error)
 
 /// The work that follows any operation, to the end: the new pods start, and every pod
 /// asks for tasks (finishing each one it gets, so a group's pods take the next) until no
-/// pod gets one.
+/// pod gets one. Tasks restarted after their pod was terminated stay for an allocator.
 inline void carry_on(SqliteStore& store)
 {
     for (const std::string_view pod_id : {"ps", "pg2"}) {
@@ -179,7 +245,7 @@ inline void carry_on(SqliteStore& store)
     }
     for (bool any = true; any;) {
         any = false;
-        for (const std::string_view pod_id : {"p1", "p2", "p3", "pg1", "pg2", "ps"}) {
+        for (const std::string_view pod_id : {"p1", "p2", "p3", "pg1", "pg2", "ps", "pm", "pu"}) {
             auto task = pod_dispatcher::dispatch_next_task(store, pod_id);
             if (!task && takes_no_task(task.error())) {
                 continue;

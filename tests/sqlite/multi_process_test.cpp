@@ -8,21 +8,12 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/generators/catch_generators.hpp>
 
-#include <memory>
 #include <string>
-#include <string_view>
 
 using namespace pod_dispatcher::testing;
 using pod_dispatcher_sqlite::SqliteStore;
 
 namespace {
-
-/// A worker's own store on the race's file; null when it cannot be opened.
-std::unique_ptr<SqliteStore> open_file(std::string_view file)
-{
-    auto opened = SqliteStore::open(std::string(file));
-    return opened ? std::make_unique<SqliteStore>(std::move(opened).value()) : nullptr;
-}
 
 RacePlan plan_for_run(unsigned run)
 {
@@ -37,7 +28,7 @@ RacePlan plan_for_run(unsigned run)
 
 int main(int argc, char* argv[])
 {
-    return main_with_race_workers(argc, argv, open_file);
+    return main_with_race_workers(argc, argv, sqlite_test::open_own_store);
 }
 
 TEST_CASE("SqliteStore: four worker processes race for the tasks of one file", "[sqlite][multi_process]")
@@ -53,5 +44,5 @@ TEST_CASE("SqliteStore: four store objects on one file race in threads", "[sqlit
     const unsigned run = GENERATE(1U, 2U, 3U);
     const sqlite_test::ScratchDirectory dir;
     SqliteStore store = sqlite_test::open_store(dir.database());
-    check_race_across_store_objects(store, open_file, dir.database().string(), plan_for_run(run));
+    check_race_across_store_objects(store, sqlite_test::open_own_store, dir.database().string(), plan_for_run(run));
 }

@@ -1,20 +1,29 @@
-// What SqliteStore promises beyond the conformance kit: a file that outlives the process,
-// ids kept as bytes, units of work as transactions, waiting for other processes, its
-// failures, and a dispatch whose statements do not grow with the queue.
+// What SqliteStore promises beyond the conformance kit: a file that outlives the process
+// and is laid out safely by processes opening it at once, ids kept as bytes, units of work
+// as transactions, waiting for other processes, its failures, a dispatch whose statements
+// do not grow with the queue, an allocate that writes one queue row, and stale pods found
+// through an index.
 
+#include "elsewhere.hpp"
 #include "scratch_store.hpp"
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
 #include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher/testing/unchanged.hpp>
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 #include <catch2/catch_test_macros.hpp>
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,14 +63,30 @@ private:
     sqlite3* db_ = nullptr;
 };
 
-/// Runs sql on the file through a connection of its own, as another program would.
-void execute_elsewhere(const std::filesystem::path& file, const char* sql)
+/// How SQLite plans each statement the store runs for call: the detail of every step.
+template <class Call>
+std::vector<std::string> query_plans_of(Call call)
 {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-    sqlite3_close_v2(db);
-    REQUIRE(rc == SQLITE_OK);
+    const ScratchDirectory dir;
+    std::vector<std::string> statements;
+    bool recording = false;
+    SqliteStoreOptions options;
+    options.before_statement = [&](std::string_view sql) {
+        if (recording && sql.starts_with("SELECT")) {
+            statements.emplace_back(sql);
+        }
+    };
+    SqliteStore store = open_store(dir.database(), std::move(options));
+    recording = true;
+    call(store);
+    std::vector<std::string> steps;
+    for (const std::string& sql : statements) {
+        // EXPLAIN QUERY PLAN's rows: id, parent, unused, and the step's detail.
+        for (std::string& step : column_elsewhere(dir.database(), "EXPLAIN QUERY PLAN " + sql, 3)) {
+            steps.push_back(std::move(step));
+        }
+    }
+    return steps;
 }
 
 } // namespace
@@ -271,4 +296,142 @@ TEST_CASE("SqliteStore dispatches with the same statements from a queue of 10 an
     const auto short_queue = statements_of_a_dispatch(10);
     REQUIRE_FALSE(short_queue.empty());
     REQUIRE(statements_of_a_dispatch(10'000) == short_queue);
+}
+
+TEST_CASE("SqliteStore opens a new file that several open at once, and lays it out whole", "[sqlite]")
+{
+    const ScratchDirectory dir;
+    std::atomic<int> opened = 0;
+    {
+        std::vector<std::jthread> openers;
+        for (int i = 0; i < 4; ++i) {
+            openers.emplace_back([&] { opened += SqliteStore::open(dir.database()) ? 1 : 0; });
+        }
+    }
+    REQUIRE(opened == 4);
+    SqliteStore store = open_store(dir.database());
+    seed(store, running_pod("p"));
+    REQUIRE(stored_pod(store, "p") == running_pod("p"));
+}
+
+TEST_CASE("SqliteStore opens a file from before pods had status and last_communicated columns", "[sqlite]")
+{
+    const ScratchDirectory dir;
+    const Pod pod = running_pod("p");
+    execute_elsewhere(dir.database(),
+                      "CREATE TABLE pods (id BLOB PRIMARY KEY, document BLOB NOT NULL) WITHOUT ROWID;"
+                      "INSERT INTO pods VALUES (CAST('p' AS BLOB), CAST('" +
+                          boost::json::serialize(boost::json::value_from(pod)) + "' AS BLOB))");
+    SqliteStore store = open_store(dir.database());
+    REQUIRE(stored_pod(store, "p") == pod);
+    REQUIRE(store.find_pods(PodQuery{PodStatus::running, now()}).value() == std::vector{pod});
+}
+
+TEST_CASE("SqliteStore finds stale pods through an index on status and last_communicated", "[sqlite]")
+{
+    const PodQuery stale{PodStatus::running, Timestamp{std::chrono::hours{1}}};
+
+    SECTION("its query searches the index, and scans no table")
+    {
+        const auto plan = query_plans_of([&](SqliteStore& store) { REQUIRE(store.find_pods(stale)); });
+        CAPTURE(plan);
+        REQUIRE(std::ranges::any_of(plan, [](const std::string& step) {
+            return step.find("USING INDEX pods_by_liveness (status=? AND last_communicated<?)") != std::string::npos;
+        }));
+        REQUIRE(std::ranges::none_of(plan, [](const std::string& step) { return step.starts_with("SCAN"); }));
+    }
+    SECTION("the indexed columns follow every write of the pod")
+    {
+        ScratchStore store;
+        Pod pod = running_pod("p");
+        pod.last_communicated = Timestamp{std::chrono::minutes{30}};
+        seed(store, pod);
+        REQUIRE(store.find_pods(stale).value() == std::vector{pod});
+
+        Pod heard_later;
+        heard_later.status = PodStatus::decommissioned;
+        heard_later.last_communicated = Timestamp{std::chrono::hours{2}};
+        const auto after = store.update_pod(FieldUpdate<Pod>{
+            "p", {}, Pod{}, FieldSet<Pod>::of(&Pod::status, &Pod::last_communicated), heard_later});
+        REQUIRE(after.value());
+        REQUIRE(store.find_pods(stale).value().empty());
+        REQUIRE(store.find_pods(PodQuery{PodStatus::decommissioned, Timestamp{std::chrono::hours{3}}}).value() ==
+                std::vector{*after.value()});
+    }
+}
+
+TEST_CASE("SqliteStore writes one queue row per allocate, whatever the length of the queue", "[sqlite]")
+{
+    ScratchStore store;
+    // A task group's queue of 1 000 tasks, of orders 0, 2, 4 and so on, and one pod of two.
+    constexpr int queued = 1'000;
+    const auto member = [](int order) { return group_task("g" + std::to_string(order), "group", order, 2); };
+    std::vector<std::string> queue;
+    REQUIRE(store.atomically([&]() -> Result<void> {
+        BOOST_OUTCOME_TRY(store.insert_project_ref(enabled_project()));
+        for (int order = 0; order < 2 * queued; order += 2) {
+            queue.push_back(member(order).id);
+            BOOST_OUTCOME_TRY(store.insert_task(member(order)));
+        }
+        return PodDispatcher{"d", get_group_id(member(0)), {"p0"}, queue, 0, {}}.insert(store);
+    }));
+    const RowsWritten queue_rows{store.database(), "dispatcher_queue"};
+    const RowsWritten pod_rows{store.database(), "dispatcher_pods"};
+    const auto allocate_order = [&](int order) {
+        Task task = member(order);
+        Pod pod = intent_pod("p1");
+        seed(store, task);
+        REQUIRE(allocate(store, task, pod));
+        return task.id;
+    };
+
+    SECTION("a task that goes at the back")
+    {
+        queue.push_back(allocate_order(2 * queued + 1));
+    }
+    SECTION("a task that goes in the middle")
+    {
+        queue.insert(queue.begin() + queued / 2 + 1, allocate_order(queued + 1));
+    }
+    REQUIRE(queue_rows() == 1);
+    REQUIRE(pod_rows() == 1); // the pod joins
+    REQUIRE(stored_dispatcher(store, "d").task_ids == queue);
+}
+
+TEST_CASE("SqliteStore puts an id into a queue without moving the other rows", "[sqlite]")
+{
+    ScratchStore store;
+    seed(store, PodDispatcher{"d", "group", {}, {"a", "b", "c"}, 0, {}});
+    const RowsWritten queue_rows{store.database(), "dispatcher_queue"};
+    // The rows written to put id in before index at.
+    const auto enqueue = [&](std::string id, std::optional<std::size_t> at) {
+        const std::int64_t before = queue_rows();
+        DispatcherUpdate u;
+        u.enqueue = {std::move(id)};
+        u.enqueue_at = at;
+        REQUIRE(store.update_dispatcher(by_id("d"), u).value());
+        return queue_rows() - before;
+    };
+
+    SECTION("at the front, in the middle, at the back and past it, one row each")
+    {
+        REQUIRE(enqueue("front", 0) == 1);
+        REQUIRE(enqueue("middle", 2) == 1);
+        REQUIRE(enqueue("back", std::nullopt) == 1);
+        REQUIRE(enqueue("past", 99) == 1);
+        REQUIRE(stored_dispatcher(store, "d").task_ids ==
+                std::vector<std::string>{"front", "a", "middle", "b", "c", "back", "past"});
+    }
+    SECTION("of 40 ids put in at one spot, each halving the gap there, one numbers the queue afresh")
+    {
+        std::vector<std::string> expected{"a", "b", "c"};
+        std::vector<std::int64_t> rows;
+        for (int i = 0; i < 40; ++i) {
+            const std::string id = "x" + std::to_string(i);
+            rows.push_back(enqueue(id, 1));
+            expected.insert(expected.begin() + 1, id);
+        }
+        REQUIRE(stored_dispatcher(store, "d").task_ids == expected);
+        REQUIRE(std::ranges::count(rows, 1) == 39);
+    }
 }

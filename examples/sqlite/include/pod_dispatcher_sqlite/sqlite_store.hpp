@@ -112,6 +112,13 @@ public:
     }
 
     Result<std::optional<pod_dispatcher::Pod>> find_pod(std::string_view id) { return find<pod_dispatcher::Pod>(id); }
+
+    /// Reads the index on the pods' status and last_communicated, not every pod.
+    Result<std::vector<pod_dispatcher::Pod>> find_pods(const pod_dispatcher::PodQuery& q)
+    {
+        return read([&](detail::Connection& c) { return detail::find_pods(c, q); });
+    }
+
     Result<void> insert_pod(const pod_dispatcher::Pod& pod) { return insert(pod); }
 
     Result<std::optional<pod_dispatcher::Pod>> update_pod(const pod_dispatcher::FieldUpdate<pod_dispatcher::Pod>& u)

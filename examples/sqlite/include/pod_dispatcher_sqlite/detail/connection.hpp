@@ -6,6 +6,7 @@
 
 #include <pod_dispatcher_sqlite/options.hpp>
 
+#include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
 
 #include <sqlite3.h>
@@ -83,7 +84,18 @@ public:
         return bound(sqlite3_bind_blob64(stmt_, next_parameter_++, data, bytes.size(), SQLITE_TRANSIENT));
     }
 
+    /// Binds the next parameter to text (copied), for a column other programs read as
+    /// words, such as a pod's status.
+    Statement& bind_text(std::string_view text)
+    {
+        return bound(sqlite3_bind_text64(stmt_, next_parameter_++, text.empty() ? "" : text.data(), text.size(),
+                                         SQLITE_TRANSIENT, SQLITE_UTF8));
+    }
+
     Statement& bind(std::int64_t n) { return bound(sqlite3_bind_int64(stmt_, next_parameter_++, n)); }
+
+    /// Binds the next parameter to t in milliseconds since the epoch; an unset time is 0.
+    Statement& bind(pod_dispatcher::Timestamp t) { return bind(std::int64_t{t.time_since_epoch().count()}); }
 
     /// Runs to the next row: true when there is one, false when the statement is done.
     Result<bool> step();

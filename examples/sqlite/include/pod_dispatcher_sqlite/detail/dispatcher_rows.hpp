@@ -3,8 +3,10 @@
 
 // Dispatchers in three tables (schema.hpp): the dispatcher's own row, its pods and its
 // queue, one row per id, in order of position. Reading one takes only the rows a
-// Projection asks for; a dequeue deletes the front rows of the queue, so it costs the
-// same whatever the queue's length.
+// Projection asks for. A write of the ids a DispatcherUpdate names writes their rows
+// only: a dequeue deletes the front rows of the queue, an enqueue inserts a row per id
+// (see "Queue positions"), and added pods a row each, so each costs the same whatever
+// the queue's length.
 
 #include <pod_dispatcher_sqlite/detail/connection.hpp>
 
@@ -14,13 +16,16 @@
 #include <pod_dispatcher/query.hpp>
 #include <pod_dispatcher/update.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace pod_dispatcher_sqlite::detail {
@@ -87,23 +92,28 @@ inline std::int64_t limit_of(std::size_t n) noexcept
     return n > static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()) ? -1 : static_cast<std::int64_t>(n);
 }
 
-/// The first column of every row select returns.
-inline Result<std::vector<std::string>> ids_from(Statement& select)
+/// The first column of every row select returns: ids (T = std::string) or integers.
+template <class T>
+Result<std::vector<T>> first_column(Statement& select)
 {
-    std::vector<std::string> ids;
+    std::vector<T> values;
     for (;;) {
         BOOST_OUTCOME_TRY(bool row, select.step());
         if (!row) {
-            return ids;
+            return values;
         }
-        ids.emplace_back(select.bytes(0));
+        if constexpr (std::is_same_v<T, std::int64_t>) {
+            values.push_back(select.integer(0));
+        } else {
+            values.emplace_back(select.bytes(0));
+        }
     }
 }
 
 inline Result<std::vector<std::string>> pods_of(Connection& c, std::string_view dispatcher_id)
 {
     BOOST_OUTCOME_TRY(auto select, c.prepare("SELECT pod_id FROM dispatcher_pods WHERE dispatcher_id = ? ORDER BY position"));
-    return ids_from(select.bind(dispatcher_id));
+    return first_column<std::string>(select.bind(dispatcher_id));
 }
 
 /// The first max_ids ids of a dispatcher's queue.
@@ -111,7 +121,7 @@ inline Result<std::vector<std::string>> queue_of(Connection& c, std::string_view
 {
     BOOST_OUTCOME_TRY(auto select, c.prepare("SELECT task_id FROM dispatcher_queue WHERE dispatcher_id = ?"
                                              " ORDER BY position LIMIT ?"));
-    return ids_from(select.bind(dispatcher_id).bind(limit_of(max_ids)));
+    return first_column<std::string>(select.bind(dispatcher_id).bind(limit_of(max_ids)));
 }
 
 /// d, read without its pods and queue, with as much of them as p asks for.
@@ -128,34 +138,164 @@ inline Result<void> read_lists(Connection& c, PodDispatcher& d, const pod_dispat
 
 // ---- Writing.
 
-/// Stores pod_ids as the pods of dispatcher_id; Errc::duplicate_key when another
-/// dispatcher holds one of them.
-inline Result<void> put_pods(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& pod_ids)
-{
-    for (std::size_t i = 0; i < pod_ids.size(); ++i) {
-        BOOST_OUTCOME_TRY(auto insert, c.prepare("INSERT INTO dispatcher_pods (pod_id, dispatcher_id, position)"
-                                                 " VALUES (?, ?, ?)"));
-        BOOST_OUTCOME_TRY(insert.bind(pod_ids[i]).bind(dispatcher_id).bind(static_cast<std::int64_t>(i)).run());
-    }
-    return boost::outcome_v2::success();
-}
-
-inline Result<void> put_queue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& task_ids)
-{
-    for (std::size_t i = 0; i < task_ids.size(); ++i) {
-        BOOST_OUTCOME_TRY(auto insert, c.prepare("INSERT INTO dispatcher_queue (dispatcher_id, position, task_id)"
-                                                 " VALUES (?, ?, ?)"));
-        BOOST_OUTCOME_TRY(insert.bind(dispatcher_id).bind(static_cast<std::int64_t>(i)).bind(task_ids[i]).run());
-    }
-    return boost::outcome_v2::success();
-}
-
 /// Runs sql, which takes the dispatcher's id as its one parameter.
 inline Result<void> run_for(Connection& c, std::string_view sql, std::string_view dispatcher_id)
 {
     BOOST_OUTCOME_TRY(auto statement, c.prepare(sql));
     return statement.bind(dispatcher_id).run();
 }
+
+/// Appends pod_ids to the pods of dispatcher_id, one row each; Errc::duplicate_key when a
+/// dispatcher holds one of them already.
+inline Result<void> add_pods(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& pod_ids)
+{
+    for (const std::string& pod_id : pod_ids) {
+        BOOST_OUTCOME_TRY(auto insert, c.prepare("INSERT INTO dispatcher_pods (pod_id, dispatcher_id, position)"
+                                                 " SELECT ?1, ?2, coalesce(max(position) + 1, 0)"
+                                                 " FROM dispatcher_pods WHERE dispatcher_id = ?2"));
+        BOOST_OUTCOME_TRY(insert.bind(pod_id).bind(dispatcher_id).run());
+    }
+    return boost::outcome_v2::success();
+}
+
+// ---- Queue positions.
+//
+// Only the order of positions means anything. A queue written whole numbers its rows
+// queue_gap apart. An id put in between two rows takes the position halfway between
+// theirs, one at the back a gap past the last, one at the front a gap before the first,
+// and no other row moves: one row written whatever the length of the queue. Each insert
+// at one spot halves the gap there; only when a gap is used up (after 32 inserts at the
+// same spot) is the whole queue written again, numbered afresh. A dequeue deletes the
+// lowest positions and renumbers nothing.
+
+inline constexpr std::int64_t queue_gap = std::int64_t{1} << 32;
+
+/// The position for an id put in between the rows at before and after (none: that end of
+/// the queue), or none when no position is left between them.
+inline std::optional<std::int64_t> position_between(std::optional<std::int64_t> before,
+                                                    std::optional<std::int64_t> after)
+{
+    constexpr std::int64_t highest = std::numeric_limits<std::int64_t>::max();
+    constexpr std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
+    if (before && after) {
+        // Unsigned: the distance between two positions may exceed the largest int64.
+        const std::uint64_t gap = static_cast<std::uint64_t>(*after) - static_cast<std::uint64_t>(*before);
+        if (gap < 2) {
+            return std::nullopt;
+        }
+        return static_cast<std::int64_t>(static_cast<std::uint64_t>(*before) + gap / 2);
+    }
+    if (before) {
+        return *before > highest - queue_gap ? std::nullopt : std::optional{*before + queue_gap};
+    }
+    if (after) {
+        return *after < lowest + queue_gap ? std::nullopt : std::optional{*after - queue_gap};
+    }
+    return 0;
+}
+
+/// Where ids go into a queue: between the rows at these positions (none before the front,
+/// none after the back).
+struct Spot {
+    std::optional<std::int64_t> before;
+    std::optional<std::int64_t> after;
+};
+
+/// Positions for count ids put in, in order, at spot; none when its gap is used up.
+inline std::optional<std::vector<std::int64_t>> positions_at(Spot spot, std::size_t count)
+{
+    std::vector<std::int64_t> positions;
+    for (std::size_t i = 0; i < count; ++i) {
+        spot.before = position_between(spot.before, spot.after);
+        if (!spot.before) {
+            return std::nullopt;
+        }
+        positions.push_back(*spot.before);
+    }
+    return positions;
+}
+
+/// The spot before index at of the queue of dispatcher_id, or at its back when at is
+/// unset or past the end. Reads the rows up to it (SQLite counts its way to an offset),
+/// and writes none.
+inline Result<Spot> spot_at(Connection& c, std::string_view dispatcher_id, std::optional<std::size_t> at)
+{
+    const auto nth = [](const std::vector<std::int64_t>& positions, std::size_t i) {
+        return i < positions.size() ? std::optional{positions[i]} : std::nullopt;
+    };
+    if (at) {
+        // The rows at indexes at - 1 and at; the front has none before it.
+        const bool front = *at == 0;
+        BOOST_OUTCOME_TRY(auto select, c.prepare("SELECT position FROM dispatcher_queue WHERE dispatcher_id = ?"
+                                                 " ORDER BY position LIMIT ? OFFSET ?"));
+        select.bind(dispatcher_id).bind(std::int64_t{front ? 1 : 2}).bind(limit_of(front ? 0 : *at - 1));
+        BOOST_OUTCOME_TRY(auto around, first_column<std::int64_t>(select));
+        if (front) {
+            return Spot{std::nullopt, nth(around, 0)};
+        }
+        if (!around.empty()) {
+            return Spot{around.front(), nth(around, 1)};
+        }
+    }
+    BOOST_OUTCOME_TRY(auto select, c.prepare("SELECT position FROM dispatcher_queue WHERE dispatcher_id = ?"
+                                             " ORDER BY position DESC LIMIT 1"));
+    BOOST_OUTCOME_TRY(auto last, first_column<std::int64_t>(select.bind(dispatcher_id)));
+    return Spot{nth(last, 0), std::nullopt};
+}
+
+inline Result<void> insert_queue_row(Connection& c, std::string_view dispatcher_id, std::int64_t position,
+                                     std::string_view task_id)
+{
+    BOOST_OUTCOME_TRY(auto insert, c.prepare("INSERT INTO dispatcher_queue (dispatcher_id, position, task_id)"
+                                             " VALUES (?, ?, ?)"));
+    return insert.bind(dispatcher_id).bind(position).bind(task_id).run();
+}
+
+/// Stores task_ids as the queue of dispatcher_id, which has none, numbered afresh.
+inline Result<void> put_queue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& task_ids)
+{
+    for (std::size_t i = 0; i < task_ids.size(); ++i) {
+        BOOST_OUTCOME_TRY(insert_queue_row(c, dispatcher_id, static_cast<std::int64_t>(i) * queue_gap, task_ids[i]));
+    }
+    return boost::outcome_v2::success();
+}
+
+inline Result<void> replace_queue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& task_ids)
+{
+    BOOST_OUTCOME_TRY(run_for(c, "DELETE FROM dispatcher_queue WHERE dispatcher_id = ?", dispatcher_id));
+    return put_queue(c, dispatcher_id, task_ids);
+}
+
+/// Puts ids into the queue of dispatcher_id before index at, or at its back when at is
+/// unset or past the end: a row each, or the whole queue written again when the gap there
+/// is used up.
+inline Result<void> enqueue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& ids,
+                            std::optional<std::size_t> at)
+{
+    BOOST_OUTCOME_TRY(const Spot spot, spot_at(c, dispatcher_id, at));
+    const auto positions = positions_at(spot, ids.size());
+    if (!positions) {
+        BOOST_OUTCOME_TRY(auto queue, queue_of(c, dispatcher_id, std::numeric_limits<std::size_t>::max()));
+        const std::size_t index = std::min(at.value_or(queue.size()), queue.size());
+        queue.insert(queue.begin() + static_cast<std::ptrdiff_t>(index), ids.begin(), ids.end());
+        return replace_queue(c, dispatcher_id, queue);
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        BOOST_OUTCOME_TRY(insert_queue_row(c, dispatcher_id, (*positions)[i], ids[i]));
+    }
+    return boost::outcome_v2::success();
+}
+
+/// Takes count ids off the front of the queue of dispatcher_id, in one statement.
+inline Result<void> dequeue(Connection& c, std::string_view dispatcher_id, std::size_t count)
+{
+    BOOST_OUTCOME_TRY(auto drop, c.prepare("DELETE FROM dispatcher_queue WHERE dispatcher_id = ?1 AND position IN"
+                                           " (SELECT position FROM dispatcher_queue WHERE dispatcher_id = ?1"
+                                           " ORDER BY position LIMIT ?2)"));
+    return drop.bind(dispatcher_id).bind(limit_of(count)).run();
+}
+
+// ---- The Store members.
 
 /// Store::insert_dispatcher, inside the caller's transaction.
 inline Result<void> insert_dispatcher(Connection& c, const PodDispatcher& d)
@@ -165,38 +305,36 @@ inline Result<void> insert_dispatcher(Connection& c, const PodDispatcher& d)
     }
     BOOST_OUTCOME_TRY(auto insert, c.prepare("INSERT INTO pod_dispatchers (id, group_id, modification_count, last_modified)"
                                              " VALUES (?, ?, ?, ?)"));
-    BOOST_OUTCOME_TRY(insert.bind(d.id).bind(d.group_id).bind(d.modification_count)
-                          .bind(d.last_modified.time_since_epoch().count()).run());
-    BOOST_OUTCOME_TRY(put_pods(c, d.id, d.pod_ids));
+    BOOST_OUTCOME_TRY(insert.bind(d.id).bind(d.group_id).bind(d.modification_count).bind(d.last_modified).run());
+    BOOST_OUTCOME_TRY(add_pods(c, d.id, d.pod_ids));
     return put_queue(c, d.id, d.task_ids);
 }
 
-/// Applies u to the dispatcher with this id.
+/// Applies u, which is well formed, to the dispatcher with this id.
 inline Result<void> apply(Connection& c, std::string_view id, const pod_dispatcher::DispatcherUpdate& u)
 {
     if (u.pod_ids) {
         BOOST_OUTCOME_TRY(run_for(c, "DELETE FROM dispatcher_pods WHERE dispatcher_id = ?", id));
-        BOOST_OUTCOME_TRY(put_pods(c, id, *u.pod_ids));
+        BOOST_OUTCOME_TRY(add_pods(c, id, *u.pod_ids));
+    } else {
+        BOOST_OUTCOME_TRY(add_pods(c, id, u.add_pods));
     }
     if (u.task_ids) {
-        BOOST_OUTCOME_TRY(run_for(c, "DELETE FROM dispatcher_queue WHERE dispatcher_id = ?", id));
-        BOOST_OUTCOME_TRY(put_queue(c, id, *u.task_ids));
-    }
-    if (!u.dequeue.empty()) {
-        BOOST_OUTCOME_TRY(auto drop, c.prepare("DELETE FROM dispatcher_queue WHERE dispatcher_id = ?1 AND position IN"
-                                               " (SELECT position FROM dispatcher_queue WHERE dispatcher_id = ?1"
-                                               " ORDER BY position LIMIT ?2)"));
-        BOOST_OUTCOME_TRY(drop.bind(id).bind(limit_of(u.dequeue.size())).run());
+        BOOST_OUTCOME_TRY(replace_queue(c, id, *u.task_ids));
+    } else if (!u.dequeue.empty()) {
+        BOOST_OUTCOME_TRY(dequeue(c, id, u.dequeue.size()));
+    } else if (!u.enqueue.empty()) {
+        BOOST_OUTCOME_TRY(enqueue(c, id, u.enqueue, u.enqueue_at));
     }
     BOOST_OUTCOME_TRY(auto update, c.prepare("UPDATE pod_dispatchers SET modification_count = modification_count + ?,"
                                              " last_modified = ? WHERE id = ?"));
-    return update.bind(u.increment).bind(u.last_modified.time_since_epoch().count()).bind(id).run();
+    return update.bind(u.increment).bind(u.last_modified).bind(id).run();
 }
 
 /// Store::update_dispatcher, inside the caller's transaction.
 inline Result<bool> update_dispatcher(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
 {
-    if (u.task_ids && !u.dequeue.empty()) {
+    if (!pod_dispatcher::well_formed(u)) {
         return Errc::invalid_argument;
     }
     BOOST_OUTCOME_TRY(auto matched, matching_rows(c, q));

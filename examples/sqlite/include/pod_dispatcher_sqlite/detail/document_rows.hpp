@@ -2,9 +2,9 @@
 #define POD_DISPATCHER_SQLITE_DETAIL_DOCUMENT_ROWS_HPP
 
 // Tasks, pods, project refs and events: one row each, keyed by id (events by their place
-// in the log), holding the document's JSON. A guarded write reads the row, checks the
-// guard and applies the changes in memory, and writes the row back, all inside the
-// caller's transaction.
+// in the log), holding the document's JSON, and for a pod the fields find_pods searches
+// by in columns of their own. A guarded write reads the row, checks the guard and applies
+// the changes in memory, and writes the row back, all inside the caller's transaction.
 
 #include <pod_dispatcher_sqlite/detail/connection.hpp>
 #include <pod_dispatcher_sqlite/detail/json_codec.hpp>
@@ -12,6 +12,8 @@
 #include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
 #include <pod_dispatcher/events.hpp>
+#include <pod_dispatcher/fields.hpp>
+#include <pod_dispatcher/query.hpp>
 #include <pod_dispatcher/update.hpp>
 
 #include <optional>
@@ -22,32 +24,54 @@
 
 namespace pod_dispatcher_sqlite::detail {
 
-/// The table of a kind of document.
+/// The table of a kind of document, and the columns its rows keep beside the JSON.
 template <class D>
 struct Table;
 
+/// A table of id and JSON only.
+struct JsonOnly {
+    static constexpr std::string_view columns = "";
+    static constexpr std::string_view parameters = "";
+    template <class D>
+    static Statement& bind_columns(Statement& s, const D&)
+    {
+        return s;
+    }
+};
+
 template <>
-struct Table<pod_dispatcher::Task> {
+struct Table<pod_dispatcher::Task> : JsonOnly {
     static constexpr std::string_view name = "tasks";
 };
 
+/// A pod's status and last_communicated, copied out of the JSON by the statement that
+/// writes it, so that find_pods reads an index on them (schema.hpp).
 template <>
 struct Table<pod_dispatcher::Pod> {
     static constexpr std::string_view name = "pods";
+    static constexpr std::string_view columns = "status, last_communicated, ";
+    static constexpr std::string_view parameters = "?, ?, ";
+    static Statement& bind_columns(Statement& s, const pod_dispatcher::Pod& pod)
+    {
+        return s.bind_text(pod_dispatcher::name_of(pod.status)).bind(pod.last_communicated);
+    }
 };
 
 template <>
-struct Table<pod_dispatcher::ProjectRef> {
+struct Table<pod_dispatcher::ProjectRef> : JsonOnly {
     static constexpr std::string_view name = "project_ref";
 };
 
 /// The statements on the table of D.
 template <class D>
 struct DocumentSql {
-    static inline const std::string table{Table<D>::name};
+    using T = Table<D>;
+    static inline const std::string table{T::name};
     static inline const std::string find = "SELECT document FROM " + table + " WHERE id = ?";
-    static inline const std::string insert = "INSERT INTO " + table + " (id, document) VALUES (?, ?)";
-    static inline const std::string update = "UPDATE " + table + " SET document = ? WHERE id = ?";
+    static inline const std::string insert = "INSERT INTO " + table + " (id, " + std::string(T::columns) +
+                                             "document) VALUES (?, " + std::string(T::parameters) + "?)";
+    static inline const std::string update = "UPDATE " + table + " SET (" + std::string(T::columns) + "document) = (" +
+                                             std::string(T::parameters) + "?) WHERE id = ?";
     static inline const std::string all = "SELECT document FROM " + table;
 };
 
@@ -89,7 +113,7 @@ Result<void> insert_document(Connection& c, const D& doc)
     }
     BOOST_OUTCOME_TRY(auto text, encode(doc));
     BOOST_OUTCOME_TRY(auto insert, c.prepare(DocumentSql<D>::insert));
-    return insert.bind(doc.id).bind(text).run();
+    return Table<D>::bind_columns(insert.bind(doc.id), doc).bind(text).run();
 }
 
 /// Store::update_task and update_pod: the document as stored after, or none when it is
@@ -104,8 +128,16 @@ Result<std::optional<D>> update_document(Connection& c, const pod_dispatcher::Fi
     pod_dispatcher::apply_changes(*stored, u);
     BOOST_OUTCOME_TRY(auto text, encode(*stored));
     BOOST_OUTCOME_TRY(auto update, c.prepare(DocumentSql<D>::update));
-    BOOST_OUTCOME_TRY(update.bind(text).bind(u.id).run());
+    BOOST_OUTCOME_TRY(Table<D>::bind_columns(update, *stored).bind(text).bind(u.id).run());
     return stored;
+}
+
+/// Store::find_pods, through the index on (status, last_communicated).
+inline Result<std::vector<pod_dispatcher::Pod>> find_pods(Connection& c, const pod_dispatcher::PodQuery& q)
+{
+    BOOST_OUTCOME_TRY(auto find, c.prepare("SELECT document FROM pods WHERE status = ? AND last_communicated < ?"));
+    find.bind_text(pod_dispatcher::name_of(q.status)).bind(q.communicated_before);
+    return decode_rows<pod_dispatcher::Pod>(c, find, Table<pod_dispatcher::Pod>::name);
 }
 
 template <class D>
