@@ -1,6 +1,6 @@
 // What MongoStore says it guarantees, and, on a server without transactions, the claims
 // that keep units of work of different store objects and processes apart: a unit claims
-// each dispatcher it read at the count it read, before its first conditional write.
+// each dispatcher it reads at the count it read, as soon as it reads it.
 
 #include "mongo_test_store.hpp"
 
@@ -14,8 +14,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <latch>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -82,16 +84,50 @@ void seed_group(MongoStore& store)
     seed(store, d);
 }
 
+/// Where HeldCall holds its call: before the first command for which it returns true,
+/// given the command and how many the call sent before it.
+using HoldPoint = std::function<bool(const pod_dispatcher_mongo::StartedCommand&, int sent)>;
+
+/// Before the call's first command that is not a read: after its reads, at its first claim.
+bool before_first_claim(const pod_dispatcher_mongo::StartedCommand& command, int) { return command.name != "find"; }
+
+/// After the call's first read (for a termination: the pod's), before anything else.
+bool after_first_read(const pod_dispatcher_mongo::StartedCommand&, int sent) { return sent == 1; }
+
+/// The collection a command names, as {<command name>: <collection>}.
+std::string_view collection_of(const pod_dispatcher_mongo::StartedCommand& command)
+{
+    bson_iter_t it;
+    const std::string name{command.name};
+    return bson_iter_init_find(&it, &command.body, name.c_str()) && BSON_ITER_HOLDS_UTF8(&it)
+               ? std::string_view{bson_iter_utf8(&it, nullptr)}
+               : std::string_view{};
+}
+
+/// Before the call's first write of a document: after its reads and its claims.
+bool before_first_write(const pod_dispatcher_mongo::StartedCommand& command, int)
+{
+    return command.name != "find" && !(command.name == "insert" && collection_of(command) == claims);
+}
+
+/// Before the call reads a dispatcher a second time: a finish_task's second try.
+HoldPoint before_second_try()
+{
+    return [reads = 0](const pod_dispatcher_mongo::StartedCommand& command, int) mutable {
+        return command.name == "find" && collection_of(command) == pd::collection && ++reads == 2;
+    };
+}
+
 /// Another store object on store's database, as another process would open, that runs a
-/// call on a thread of its own and holds the call's first command after its reads until
-/// the test lets it go.
-class HeldBeforeWriting {
+/// call on a thread of its own and holds it at a point of its commands until the test lets
+/// it go.
+class HeldCall {
 public:
-    explicit HeldBeforeWriting(const MongoStore& store)
+    HeldCall(const MongoStore& store, HoldPoint hold_point) : hold_point_(std::move(hold_point))
     {
         pod_dispatcher_mongo::MongoStoreOptions options;
-        options.on_command_started = [this](std::string_view command) {
-            if (command != "find" && armed_.exchange(false)) {
+        options.on_command_started = [this](const pod_dispatcher_mongo::StartedCommand& command) {
+            if (armed_ && hold_point_(command, sent_++) && armed_.exchange(false)) {
                 reached_.count_down();
                 go_on_.wait();
             }
@@ -102,11 +138,11 @@ public:
         REQUIRE(store_->capabilities()); // the server set up before any command is held
     }
 
-    HeldBeforeWriting(const HeldBeforeWriting&) = delete;
-    HeldBeforeWriting& operator=(const HeldBeforeWriting&) = delete;
+    HeldCall(const HeldCall&) = delete;
+    HeldCall& operator=(const HeldCall&) = delete;
 
     /// A failed check of the test must not leave the call waiting forever.
-    ~HeldBeforeWriting() { let_go(); }
+    ~HeldCall() { let_go(); }
 
     /// Starts call(store) and returns once it is held.
     template <class Call>
@@ -132,7 +168,9 @@ private:
         }
     }
 
+    HoldPoint hold_point_;
     std::atomic<bool> armed_{false};
+    int sent_ = 0; ///< Commands sent since the call started; read on the call's thread only.
     std::atomic<bool> released_{false};
     std::latch reached_{1};
     std::latch go_on_{1};
@@ -149,6 +187,9 @@ TEST_CASE("MongoStore says at open which guarantees hold", "[claims]")
     REQUIRE(caps);
     CHECK(store->mode().value() == caps.value().mode);
     CHECK(store->rolls_back() == (caps.value().mode == TransactionMode::transactions));
+    // Without transactions, claims keep units apart: the operations that write a pod read
+    // its dispatcher first.
+    CHECK(store->keeps_units_apart_by_dispatcher() == (caps.value().mode == TransactionMode::claims));
 }
 
 TEST_CASE("MongoStore without transactions claims a dispatcher before writing for it", "[claims]")
@@ -266,25 +307,150 @@ TEST_CASE("MongoStore without transactions: a finish_task that read a pod before
           "task and gave it the next writes nothing",
           "[claims]")
 {
-    // finish_task reads the pod's dispatcher first and claims it: a dispatch since its
-    // reads has moved the dispatcher on from the count it read, so it loses.
+    // finish_task reads the pod's dispatcher first and claims it. Here another process's
+    // finish_task holds the claim when it does: it loses it, reads the pod running g1 all
+    // the same, fails before writing, and is held before its second try. The other
+    // finish_task, and a dispatch that gives the pod g2, end; the late one's second try
+    // then finds the pod running another task than the one it came to finish.
     auto store_ptr = fresh_store();
     MongoStore& store = *store_ptr;
     require_claims_mode(store);
     seed_group(store);
     REQUIRE(pd::dispatch_next_task(store, "p1").value().value().id == "g1");
 
-    HeldBeforeWriting late{store};
+    HeldCall first{store, before_first_write};
+    pd::Result<void> first_finish = Errc::invalid_argument;
+    first.start([&](MongoStore& s) { first_finish = pd::finish_task(s, "p1", pd::TaskStatus::succeeded); });
+    HeldCall late{store, before_second_try()};
     pd::Result<void> late_finish = Errc::invalid_argument;
     late.start([&](MongoStore& s) { late_finish = pd::finish_task(s, "p1", pd::TaskStatus::failed); });
-    REQUIRE(pd::finish_task(store, "p1", pd::TaskStatus::succeeded));
+    first.finish();
+    REQUIRE(first_finish);
     REQUIRE(pd::dispatch_next_task(store, "p1").value().value().id == "g2");
     late.finish();
 
     CHECK(stored_pod(store, "p1").running_task_id == "g2");
     CHECK(stored_task(store, "g1").status == pd::TaskStatus::succeeded);
+    CHECK(stored_task(store, "g2").status == pd::TaskStatus::dispatched);
     CHECK(event_types(store, "g1") ==
           std::vector<pd::EventType>{pd::EventType::task_dispatched, pd::EventType::task_finished});
     REQUIRE_FALSE(late_finish);
     CHECK(late_finish.error() == Errc::conflict);
+}
+
+TEST_CASE("MongoStore without transactions: a pod's termination racing the pod's own calls", "[claims]")
+{
+    // Each section holds one call of another process part way, lets a call of this one
+    // run, then lets the held call go on. A unit checks a guard against a document as it
+    // read it after its last claim, never before (claims_unit.hpp).
+    auto store_ptr = fresh_store();
+    MongoStore& store = *store_ptr;
+    require_claims_mode(store);
+    seed(store, enabled_project());
+
+    SECTION("a termination that read the pod idle before a dispatch gave it a task strands that task")
+    {
+        // The termination reads the pod before its dispatcher, so the pod it read is older
+        // than the claim it takes.
+        seed(store, dispatchable_task("t1"));
+        seed(store, running_pod("p1"));
+        seed(store, running_pod("p2"));
+        seed(store, pd::PodDispatcher{"d", "g", {"p1", "p2"}, {"t1"}, 0, {}});
+        HeldCall termination{store, after_first_read};
+        pd::Result<std::optional<pd::Task>> stranded = Errc::invalid_argument;
+        termination.start([&](MongoStore& s) { stranded = pd::terminate_pod(s, "p1", "gone"); });
+        REQUIRE(pd::dispatch_next_task(store, "p1").value().value().id == "t1");
+        termination.finish();
+
+        REQUIRE(stranded);
+        REQUIRE(stranded.value());
+        CHECK(stranded.value()->id == "t1");
+        CHECK(stranded.value()->execution == 1);
+        CHECK(stored_task(store, "t1") == *stranded.value());
+        CHECK(stored_task(store, "t1").status == pd::TaskStatus::undispatched);
+        CHECK(stored_pod(store, "p1").status == pd::PodStatus::terminated);
+        CHECK(stored_pod(store, "p1").running_task_id.empty());
+        CHECK(stored_dispatcher(store, "d").pod_ids == std::vector<std::string>{"p2"});
+    }
+    SECTION("a termination that read the pod running a task before the pod finished it leaves the task alone")
+    {
+        pd::Task task = dispatchable_task("t1");
+        seed(store, task);
+        seed(store, running_pod("p1"));
+        seed(store, running_pod("p2"));
+        seed(store, pd::PodDispatcher{"d", "g", {"p1", "p2"}, {"t1"}, 0, {}});
+        REQUIRE(pd::dispatch_next_task(store, "p1").value());
+        HeldCall termination{store, before_first_claim};
+        pd::Result<std::optional<pd::Task>> stranded = Errc::invalid_argument;
+        termination.start([&](MongoStore& s) { stranded = pd::terminate_pod(s, "p1", "gone"); });
+        REQUIRE(pd::finish_task(store, "p1", pd::TaskStatus::succeeded));
+        termination.finish();
+
+        REQUIRE(stranded);
+        CHECK_FALSE(stranded.value());
+        CHECK(stored_task(store, "t1").status == pd::TaskStatus::succeeded);
+        CHECK(stored_task(store, "t1").execution == 0);
+        CHECK(event_types(store, "t1") ==
+              std::vector<pd::EventType>{pd::EventType::task_dispatched, pd::EventType::task_finished});
+        CHECK(stored_pod(store, "p1").status == pd::PodStatus::terminated);
+    }
+    SECTION("a rescue that read a pod as stale before its heartbeat leaves it alone")
+    {
+        seed(store, dispatchable_task("t1"));
+        seed(store, pod_heard_at("p1", pd::PodStatus::running, pod_dispatcher_mongo::test::at(1'000)));
+        seed(store, pod_heard_at("p2", pd::PodStatus::running, pd::now()));
+        seed(store, pd::PodDispatcher{"d", "g", {"p1", "p2"}, {"t1"}, 0, {}});
+        REQUIRE(pd::dispatch_next_task(store, "p1").value());
+        pd::Pod long_ago;
+        long_ago.last_communicated = pod_dispatcher_mongo::test::at(1'000);
+        const auto heard = pd::FieldSet<pd::Pod>::of(&pd::Pod::last_communicated);
+        REQUIRE(store.update_pod(pd::FieldUpdate<pd::Pod>{"p1", {}, pd::Pod{}, heard, long_ago}).value());
+
+        HeldCall rescue{store, before_first_claim};
+        pd::Result<pd::RescueReport> report = Errc::invalid_argument;
+        rescue.start([&](MongoStore& s) { report = pd::rescue_stale_pods(s, pd::RescueOptions{}); });
+        REQUIRE(pd::heartbeat(store, "p1"));
+        const Unchanged unchanged{store};
+        rescue.finish();
+
+        REQUIRE(report);
+        CHECK(report.value().terminated_pods.empty());
+        CHECK(unchanged());
+        CHECK(stored_pod(store, "p1").status == pd::PodStatus::decommissioned);
+    }
+    SECTION("two terminations of a pod in no dispatcher: one terminates it, once")
+    {
+        // No dispatcher to claim: each locks the pod before its first write.
+        seed_running(store, running_pod("p1"), dispatchable_task("t1"));
+        HeldCall other{store, before_first_claim};
+        pd::Result<std::optional<pd::Task>> other_stranded = Errc::invalid_argument;
+        other.start([&](MongoStore& s) { other_stranded = pd::terminate_pod(s, "p1", "gone"); });
+        const auto stranded = pd::terminate_pod(store, "p1", "gone");
+        other.finish();
+
+        REQUIRE(stranded);
+        REQUIRE(stranded.value());
+        REQUIRE(other_stranded);
+        CHECK_FALSE(other_stranded.value());
+        CHECK(stored_task(store, "t1").execution == 1);
+        CHECK(event_types(store, "p1") ==
+              std::vector<pd::EventType>{pd::EventType::pod_cleared_task, pd::EventType::pod_status_changed});
+        CHECK(event_types(store, "t1") ==
+              std::vector<pd::EventType>{pd::EventType::task_system_failed, pd::EventType::task_restarted});
+    }
+    SECTION("a finish_task of a pod in no dispatcher that read it before its termination writes nothing")
+    {
+        seed_running(store, running_pod("p1"), dispatchable_task("t1"));
+        HeldCall late{store, before_first_claim};
+        pd::Result<void> late_finish = Errc::invalid_argument;
+        late.start([&](MongoStore& s) { late_finish = pd::finish_task(s, "p1", pd::TaskStatus::succeeded); });
+        REQUIRE(pd::terminate_pod(store, "p1", "gone").value());
+        const Unchanged unchanged{store};
+        late.finish();
+
+        REQUIRE_FALSE(late_finish);
+        CHECK(late_finish.error() == Errc::precondition_failed);
+        CHECK(unchanged());
+        CHECK(stored_task(store, "t1").status == pd::TaskStatus::undispatched);
+    }
 }

@@ -22,8 +22,9 @@ struct MakeMongoStore {
         options.queued_tasks = 60;
         options.task_group_tasks = 24;
         options.pool_tasks = 20;
-        options.iterations = 3;
-        options.budget = std::chrono::seconds{20};
+        options.min_iterations = 5;
+        options.iterations = 8;
+        options.budget = std::chrono::seconds{15};
         return options;
     }
 };

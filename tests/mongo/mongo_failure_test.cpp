@@ -30,7 +30,10 @@ TEST_CASE("MongoStore reports an unreachable server as store_unavailable")
               == Errc::store_unavailable);
         CHECK(store.events_for("t").error() == Errc::store_unavailable);
         CHECK(store.snapshot().error() == Errc::store_unavailable);
+        CHECK(store.find_pods(pd::PodQuery{}).error() == Errc::store_unavailable);
         CHECK_FALSE(store.rolls_back());
+        // Not knowing the server's mode, it takes the safe side: one more read.
+        CHECK(store.keeps_units_apart_by_dispatcher());
     }
     SECTION("quickly")
     {

@@ -5,6 +5,7 @@
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
 #include <pod_dispatcher/testing/seeding.hpp>
+#include <pod_dispatcher/testing/unchanged.hpp>
 #include <pod_dispatcher_mongo/mongo_store.hpp>
 
 #include <catch2/catch_test_macros.hpp>
@@ -12,6 +13,7 @@
 
 #include <mongoc/mongoc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <span>
@@ -83,6 +85,17 @@ TEST_CASE("MongoStore stores documents with the spec's field names and BSON type
                     .value());
         CHECK(stored_types(*store, "pod_dispatchers", "_id", "d") == expected);
         CHECK(stored_dispatcher(*store, "d").task_ids.empty());
+        const pd::Query at_three{.id = "d", .modification_count = 3};
+        REQUIRE(store->update_dispatcher(at_three, pd::DispatcherUpdate{.enqueue = {"w", "x"}, .add_pods = {"q"},
+                                                                        .last_modified = at(3)})
+                    .value());
+        const pd::Query at_four{.id = "d", .modification_count = 4};
+        REQUIRE(store->update_dispatcher(at_four, pd::DispatcherUpdate{.enqueue = {"y"}, .enqueue_at = 1,
+                                                                       .last_modified = at(4)})
+                    .value());
+        CHECK(stored_types(*store, "pod_dispatchers", "_id", "d") == expected);
+        CHECK(stored_dispatcher(*store, "d").task_ids == std::vector<std::string>{"w", "y", "x"});
+        CHECK(stored_dispatcher(*store, "d").pod_ids == std::vector<std::string>{"p", "q"});
         REQUIRE(pd::upsert_one(*store, pd::Query{.id = "e", .modification_count = 0},
                                pd::DispatcherUpdate{.id = "e", .group_id = "h", .last_modified = at(1)}));
         CHECK(stored_types(*store, "pod_dispatchers", "_id", "e") == expected);
@@ -192,4 +205,68 @@ TEST_CASE("MongoStore allocates and dispatches documents another client stored w
     REQUIRE(dispatched.value());
     CHECK(dispatched.value()->id == "t");
     CHECK(store->find_pod("p").value()->running_task_id == "t");
+}
+
+TEST_CASE("MongoStore refuses a dispatcher update that changes the queue, or the pods, two ways at once")
+{
+    auto store = fresh_store();
+    REQUIRE(store->insert_dispatcher(pd::PodDispatcher{.id = "d", .group_id = "g", .pod_ids = {"p"}, .task_ids = {"t"}}));
+    const pod_dispatcher::testing::Unchanged unchanged{*store};
+    pd::DispatcherUpdate u{.last_modified = at(1)};
+    SECTION("replacing the queue and putting ids in") { u.task_ids = std::vector<std::string>{"u"}, u.enqueue = {"v"}; }
+    SECTION("taking ids off and putting ids in") { u.dequeue = {"t"}, u.enqueue = {"v"}; }
+    SECTION("replacing the pods and adding one") { u.pod_ids = std::vector<std::string>{"q"}, u.add_pods = {"r"}; }
+    CHECK(store->update_dispatcher(pd::by_id("d"), u).error() == Errc::invalid_argument);
+    CHECK(unchanged());
+}
+
+TEST_CASE("MongoStore finds the pods of a status heard from before a time through an index on both")
+{
+    auto store = fresh_store();
+    REQUIRE(store->capabilities()); // the indexes are made on first contact
+    SECTION("the index")
+    {
+        std::vector<std::string> keys;
+        with_bare_collection(*store, "pods", [&](mongoc_collection_t* c) {
+            mongoc_cursor_t* cursor = mongoc_collection_find_indexes_with_opts(c, nullptr);
+            const bson_t* index = nullptr;
+            while (mongoc_cursor_next(cursor, &index)) {
+                bson_iter_t it;
+                bson_iter_t key;
+                if (bson_iter_init_find(&it, index, "key") && bson_iter_recurse(&it, &key)) {
+                    std::string names;
+                    while (bson_iter_next(&key)) {
+                        names += std::string(bson_iter_key(&key)) + " ";
+                    }
+                    keys.push_back(names);
+                }
+            }
+            CHECK_FALSE(mongoc_cursor_error(cursor, nullptr));
+            mongoc_cursor_destroy(cursor);
+        });
+        CHECK(std::ranges::count(keys, "status last_communicated ") == 1);
+    }
+    SECTION("a pod another client stored without last_communicated, or with a null one, was never heard from")
+    {
+        insert_bare(*store, "pods", BCON_NEW("_id", BCON_UTF8("missing"), "status", BCON_UTF8("running")));
+        insert_bare(*store, "pods", BCON_NEW("_id", BCON_UTF8("null"), "status", BCON_UTF8("running"),
+                                             "last_communicated", BCON_NULL));
+        insert_bare(*store, "pods", BCON_NEW("_id", BCON_UTF8("long ago"), "status", BCON_UTF8("running"),
+                                             "last_communicated", BCON_DATE_TIME(1'000)));
+        insert_bare(*store, "pods", BCON_NEW("_id", BCON_UTF8("just now"), "status", BCON_UTF8("running"),
+                                             "last_communicated", BCON_DATE_TIME(1'800'000'000'000)));
+        insert_bare(*store, "pods", BCON_NEW("_id", BCON_UTF8("starting"), "status", BCON_UTF8("starting")));
+        const auto found_before = [&](pd::Timestamp t) {
+            auto found = store->find_pods(pd::PodQuery{pd::PodStatus::running, t});
+            REQUIRE(found);
+            std::vector<std::string> ids;
+            for (const pd::Pod& pod : found.value()) {
+                ids.push_back(pod.id);
+            }
+            std::ranges::sort(ids);
+            return ids;
+        };
+        CHECK(found_before(at(1'700'000'000'000)) == std::vector<std::string>{"long ago", "missing", "null"});
+        CHECK(found_before(at(1'000)) == std::vector<std::string>{"missing", "null"});
+    }
 }

@@ -11,6 +11,7 @@
 #include <pod_dispatcher_mongo/detail/dispatcher_bson.hpp>
 #include <pod_dispatcher_mongo/detail/field_update_bson.hpp>
 #include <pod_dispatcher_mongo/detail/lone_write_gate.hpp>
+#include <pod_dispatcher_mongo/detail/pod_query_bson.hpp>
 #include <pod_dispatcher_mongo/detail/raii.hpp>
 #include <pod_dispatcher_mongo/detail/server_setup.hpp>
 #include <pod_dispatcher_mongo/detail/transaction.hpp>
@@ -75,7 +76,7 @@ inline std::string uri_naming_database(std::string_view uri, std::string_view da
 ///
 /// Safe to share between threads, and to open many times over one database, from one
 /// process or many. The first call that needs the server creates the indexes and finds
-/// out what the server supports (capabilities(), six or seven round trips, once per
+/// out what the server supports (capabilities(), seven or eight round trips, once per
 /// store); mode() says which guarantees hold. After that each member is one round trip,
 /// except where its comment says otherwise. Backend failures are Errc::store_unavailable;
 /// the driver's or server's message, which may quote stored data, is kept apart in
@@ -116,6 +117,17 @@ public:
         return caps && caps.value().mode == TransactionMode::transactions;
     }
 
+    /// Whether units of work are kept apart only through the dispatchers they read
+    /// (pod_dispatcher/store.hpp): without transactions, where claims do it. Then the
+    /// operations that write a pod read its dispatcher first, so that their claims order
+    /// them with the dispatches of that pod. True, too, while the server cannot be reached:
+    /// the safe answer costs one read.
+    bool keeps_units_apart_by_dispatcher()
+    {
+        const auto caps = capabilities();
+        return !caps || caps.value().mode == TransactionMode::claims;
+    }
+
     /// The message of the last backend failure any thread met, for logs. It comes from
     /// the driver or the server and may quote ids.
     std::string last_error_message() const { return state_->connection->last_error_message(); }
@@ -145,7 +157,8 @@ public:
     }
 
     /// Reads the queue's first ids only where the server can project a slice of an array;
-    /// elsewhere (FerretDB) it reads the whole queue and cuts it here.
+    /// elsewhere (FerretDB) it reads the whole queue and cuts it here. Without transactions,
+    /// inside a unit of work, claims what it read (one more round trip; see claims_unit.hpp).
     Result<std::optional<pod_dispatcher::PodDispatcher>> find_dispatcher(const pod_dispatcher::Query& q,
                                                                          const pod_dispatcher::Projection& p)
     {
@@ -169,7 +182,7 @@ public:
             d.pod_ids.clear();
         }
         if (auto* unit = claims_unit()) {
-            unit->read(d, p);
+            BOOST_OUTCOME_TRY(unit->read(d, p));
         }
         return std::optional<pod_dispatcher::PodDispatcher>{std::move(d)};
     }
@@ -199,12 +212,15 @@ public:
     }
 
     /// A dequeue is {$pop} for one id and {$pullAll} for more, under a condition on the
-    /// front, so its cost does not grow with the queue. Without transactions, inside a unit
-    /// of work the write is held back to the unit's end (see claims_unit.hpp); outside one,
-    /// it is a unit of its own (three round trips: read, claim, write).
+    /// front; ids put in are one {$push} at their index ($position), pods added one {$push};
+    /// so no write's cost grows with the queue (but see Capabilities::positional_push).
+    /// Errc::invalid_argument for an update that is not pod_dispatcher::well_formed.
+    /// Without transactions, inside a unit of work the write is held back to the unit's end
+    /// (see claims_unit.hpp); outside one, it is a unit of its own (three round trips: read,
+    /// claim, write).
     Result<bool> update_dispatcher(const pod_dispatcher::Query& q, const pod_dispatcher::DispatcherUpdate& u)
     {
-        if (u.task_ids && !u.dequeue.empty()) {
+        if (!pod_dispatcher::well_formed(u)) {
             return Errc::invalid_argument;
         }
         BOOST_OUTCOME_TRY(auto caps, capabilities());
@@ -238,6 +254,18 @@ public:
     Result<std::optional<pod_dispatcher::Pod>> find_pod(std::string_view id)
     {
         return find_by_id<pod_dispatcher::Pod>(collections::pods, id);
+    }
+
+    /// One find, which the index on (status, last_communicated) answers on MongoDB
+    /// (FerretDB 1.x reads every pod for it). A pod whose last_communicated is unset has
+    /// none stored (or, stored by another client, a null): the filter asks for those too,
+    /// since unset is earlier than any time.
+    Result<std::vector<pod_dispatcher::Pod>> find_pods(const pod_dispatcher::PodQuery& q)
+    {
+        detail::Bson filter;
+        BOOST_OUTCOME_TRY(prepare(detail::put_pod_query(filter.get(), q)));
+        detail::Bson everything;
+        return connection().find<pod_dispatcher::Pod>(collections::pods, filter.get(), everything.get());
     }
 
     /// Errc::duplicate_key for a stored id; Errc::invalid_argument for an empty one.
@@ -337,9 +365,10 @@ public:
     /// With TransactionMode::transactions: runs work in a transaction on one session,
     /// which every call of this store on this thread joins until work returns; reruns it
     /// on a transient transaction error; keeps its writes only if it succeeds (one more
-    /// round trip: the commit). With TransactionMode::claims: runs work once, claiming the
-    /// dispatchers it read before its first conditional write, holding its dispatcher
-    /// writes back to the end, and taking back what it wrote if it fails (see the README).
+    /// round trip: the commit). With TransactionMode::claims: runs work once, claiming each
+    /// dispatcher it reads (or, when it claims none, locking the pods it read before its
+    /// first conditional write), holding its dispatcher writes back to the end, and taking
+    /// back what it wrote if it fails (see the README).
     /// A call inside another unit of work on this store joins it; do not start one unit of
     /// work inside another on a different store.
     template <class Work>
@@ -386,8 +415,8 @@ private:
     {
         const auto entered = state_->gate.enter_unit();
         detail::ClaimsUnit claims{connection(), state_->claims, caps};
-        detail::ActiveUnit unit{.owner = &connection(), .claims = &claims};
-        const detail::UnitScope scope{unit};
+        detail::ActiveUnit unit{.claims = &claims};
+        const detail::UnitScope scope{&connection(), unit};
         auto done = work();
         if (done) {
             done = claims.commit();
@@ -586,22 +615,32 @@ private:
     }
 
     /// update_dispatcher inside a transaction: one conditional update, which the
-    /// transaction isolates.
+    /// transaction isolates; a read first where the server cannot check for itself that no
+    /// other dispatcher holds a pod put in, or put ids in at an index.
     Result<bool> update_dispatcher_now(const pod_dispatcher::Query& q, const pod_dispatcher::DispatcherUpdate& u,
                                        const Capabilities& caps)
     {
         detail::Bson filter;
         detail::Bson update;
-        BOOST_OUTCOME_TRY(detail::built(detail::put_query(filter.get(), q) && detail::put_front(filter.get(), u.dequeue) &&
-                                        detail::put_dispatcher_update(update.get(), u)));
-        if (u.pod_ids && !caps.unique_pod_index) {
+        BOOST_OUTCOME_TRY(detail::built(detail::put_query(filter.get(), q) && detail::put_front(filter.get(), u.dequeue)));
+        const bool pods_to_check = !detail::pods_put_in(u).empty() && !caps.unique_pod_index;
+        const bool queue_to_read = !u.enqueue.empty() && !caps.positional_push;
+        pod_dispatcher::DispatcherUpdate written = u;
+        detail::EnqueueWrite enqueue;
+        if (pods_to_check || queue_to_read) {
             BOOST_OUTCOME_TRY(auto target, connection().find_one<pod_dispatcher::PodDispatcher>(collections::dispatchers,
                                                                                                filter.get()));
             if (!target) {
                 return false;
             }
-            BOOST_OUTCOME_TRY(pods_free(*u.pod_ids, target->id));
+            if (pods_to_check) {
+                BOOST_OUTCOME_TRY(pods_free(detail::pods_put_in(u), target->id));
+            }
+            if (queue_to_read) {
+                enqueue = detail::without_position(target->task_ids, written);
+            }
         }
+        BOOST_OUTCOME_TRY(detail::built(detail::put_dispatcher_update(update.get(), written, enqueue)));
         BOOST_OUTCOME_TRY(auto matched, connection().update_one(collections::dispatchers, filter.get(), update.get()));
         return matched > 0;
     }

@@ -3,6 +3,8 @@
 
 // How a MongoStore is set up, and what it guarantees for a unit of work.
 
+#include <bson/bson.h>
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -16,11 +18,11 @@ enum class TransactionMode {
     /// Multi-document transactions (a replica set or sharded cluster): a unit of work's
     /// writes are all kept or none, and other clients see all of them or none.
     transactions,
-    /// No transactions on this server: each unit of work that writes a dispatcher's tasks,
-    /// pods or queue first claims the dispatcher at the count it read, so that one unit at
-    /// a time, in any process, moves it on. Every task goes out at most once. A unit that
-    /// fails takes back what it wrote, unless the store lost the server or the process died
-    /// part way (rolls_back() is false).
+    /// No transactions on this server: each unit of work claims each dispatcher it reads,
+    /// at the count it read, so that one unit at a time, in any process, writes the
+    /// dispatcher's queue, tasks and pods and moves it on. Every task goes out at most
+    /// once. A unit that fails takes back what it wrote, unless the store lost the server
+    /// or the process died part way (rolls_back() is false).
     claims,
 };
 
@@ -39,16 +41,27 @@ struct Capabilities {
     /// by _id: no less atomic there, and far faster, since such a server looks up by _id
     /// alone and reads every document to match any other filter.
     bool atomic_updates = true;
+    /// The server puts the ids of a $push at the index its $position names. Where it does
+    /// not (FerretDB 1.x appends them, ignoring $position), an id queued before the back
+    /// is written with the ids it moves back: a $set of the queue from that index on.
+    bool positional_push = true;
 
     bool operator==(const Capabilities&) const = default;
+};
+
+/// A command the store is about to send, as MongoStoreOptions::on_command_started sees it.
+struct StartedCommand {
+    std::string_view name; ///< "find", "insert", "update", ...
+    const bson_t& body;    ///< The whole command; it may quote stored ids.
 };
 
 struct MongoStoreOptions {
     /// The database holding the collections; empty: the URI's database, else "pod_dispatcher".
     std::string database;
-    /// Called with the name of every command the store sends, before it is sent (e.g.
-    /// to count round trips). Called on the sending thread; must not call the store.
-    std::function<void(std::string_view command_name)> on_command_started;
+    /// Called with every command the store sends, before it is sent (e.g. to count round
+    /// trips, or log what a write changes). Called on the sending thread; must not call
+    /// the store.
+    std::function<void(const StartedCommand& command)> on_command_started;
     /// Drops the database when the store is destroyed; for tests.
     bool drop_database_on_destruction = false;
     /// TransactionMode::claims: how long a claim keeps other units off a dispatcher when

@@ -34,6 +34,21 @@ constexpr std::string_view stored_name(const F& f) noexcept
     return f.role == pd::FieldRole::id ? std::string_view{"_id"} : f.name;
 }
 
+/// The stored name of D's field member.
+template <pd::Document D, class M>
+constexpr std::string_view stored_name_of(M D::*member) noexcept
+{
+    std::string_view name;
+    pd::for_each_field<D>([&](const auto& f) {
+        if constexpr (std::is_same_v<decltype(f.member), M D::*>) {
+            if (f.member == member) {
+                name = stored_name(f);
+            }
+        }
+    });
+    return name;
+}
+
 // ---- Writing: put(b, key, value) appends one value; false when libbson refuses it.
 
 inline int length(std::string_view s) noexcept

@@ -6,24 +6,26 @@
 // atomic (some servers check an update's filter and write the document in two steps, so
 // that two conditional updates can both succeed).
 //
-// Before its first conditional write, a unit inserts one claim per dispatcher it read,
-// keyed by the dispatcher's id and the modification_count it read. Every write of a
-// dispatcher moves its count on, and is made under a claim on the count it moves it from,
-// so only one unit ever moves a dispatcher on from a given count: the one whose insert
-// won. A unit that read a count another has moved on from meets that unit's claim and
-// loses (Errc::conflict) before writing anything. The tasks and pods a dispatch, an
-// allocate or a remove_pod writes are those of the dispatcher it claimed, so one unit at a
-// time writes them (finish_task writes no dispatcher, but reads its pod's first, so that
-// its claim orders it with the dispatches that give the pod its next task).
+// A unit inserts a claim for each dispatcher it reads, keyed by the dispatcher's id and
+// the modification_count it read. Every write of a dispatcher moves its count on, and is
+// made under a claim on the count it moves it from, so only one unit ever moves a
+// dispatcher on from a given count: the one whose insert won. A unit that read a count
+// another has moved on from meets that unit's claim and loses (Errc::conflict) before
+// writing anything. The tasks and pods a unit writes are those of the dispatchers it
+// claimed (the operations that write a pod read its dispatcher first), so one unit at a
+// time writes them.
 //
-// A claim stays when its unit succeeds (the dispatcher has moved on, and the claim keeps
-// units that read the old count out) and is deleted when its unit fails having moved
-// nothing on. A claim held by a client that died expires after a lease: the next unit
-// that meets it checks that the dispatcher is still at that count, and claims the next
-// generation of the same count. A holder never writes in the last quarter of its lease,
-// nor claims on a read older than the lease, so a claim that expired is one whose holder
-// has stopped. Claims that expired two leases ago are deleted now and then; no unit can
-// still need them.
+// A unit that holds no claim on a dispatcher (its pod is in none) locks, before its first
+// conditional write, each pod it read: one unit at a time writes such a pod and its task.
+//
+// A claim stays when its unit succeeds, if the unit moved the dispatcher on (the claim
+// keeps units that read the old count out); otherwise it is deleted when its unit ends,
+// as is a pod's lock. A claim held by a client that died expires after a lease: the next
+// unit that meets it checks that the dispatcher is still at that count, and claims the
+// next generation of the same count (a pod's lock: the next generation). A holder never
+// writes in the last quarter of its lease, nor claims on a read older than the lease, so a
+// claim that expired is one whose holder has stopped. Claims that expired two leases ago
+// are deleted now and then; no unit can still need them.
 
 #include <pod_dispatcher_mongo/detail/bson_codec.hpp>
 #include <pod_dispatcher_mongo/detail/connection.hpp>
@@ -91,6 +93,12 @@ inline std::string claim_key(std::string_view dispatcher_id, std::int64_t count,
     return std::to_string(count) + "/" + std::to_string(generation) + "/" + std::string(dispatcher_id);
 }
 
+/// "pod/<generation>/<pod id>": never a claim's key, whose first part is a count.
+inline std::string pod_lock_key(std::string_view pod_id, int generation)
+{
+    return "pod/" + std::to_string(generation) + "/" + std::string(pod_id);
+}
+
 /// The claims of one store object.
 class Claims {
 public:
@@ -108,38 +116,25 @@ public:
     /// given the claim back, by the time the caller reads again.
     Result<HeldClaim> acquire(std::string_view dispatcher_id, std::int64_t count)
     {
-        if (wait_while_held_here(claim_key(dispatcher_id, count, 0))) {
-            return Errc::conflict;
-        }
-        constexpr int most_generations = 8;
-        int generation = 0;
-        for (int attempt = 0; attempt < 2 * most_generations && generation < most_generations; ++attempt) {
-            const std::string key = claim_key(dispatcher_id, count, generation);
-            const SteadyTime claimed_at = std::chrono::steady_clock::now();
-            const auto inserted = insert(key);
-            if (inserted) {
-                std::lock_guard lock{held_mutex_};
-                held_here_.insert(key);
-                return HeldClaim{key, claimed_at, claimed_at + lease_ - lease_ / 4};
-            }
-            if (inserted.error() != Errc::duplicate_key) {
-                return inserted.error();
-            }
-            BOOST_OUTCOME_TRY(auto held, read(key));
-            if (!held) {
-                continue; // released meanwhile: try the same key again
-            }
-            if (held->until > pd::now()) {
-                wait_for_holder(*held);
-                return Errc::conflict;
-            }
+        const auto key = [&](int generation) { return claim_key(dispatcher_id, count, generation); };
+        // A holder that stopped part way left the dispatcher at count, or moved it on.
+        const auto holder_stopped_at_count = [&]() -> Result<bool> {
             BOOST_OUTCOME_TRY(auto stored, stored_count(dispatcher_id));
-            if (stored != count) {
-                return Errc::conflict; // its holder moved the dispatcher on: what the caller read is stale
-            }
-            ++generation; // abandoned: its holder stopped with the dispatcher still at count
-        }
-        return Errc::conflict;
+            return stored == count;
+        };
+        return take(key, holder_stopped_at_count, [](int) -> Result<bool> { return true; });
+    }
+
+    /// Locks the pod for a unit that holds no claim on a dispatcher (the pod is in none),
+    /// until the unit ends; Errc::conflict when another unit holds the lock. One more round
+    /// trip than a claim: a lock has no count that moves on, so a generation deleted as
+    /// garbage may be taken again while a later one is held, and the taker checks that no
+    /// other generation is held before it keeps its own.
+    Result<HeldClaim> lock_pod(std::string_view pod_id)
+    {
+        const auto key = [&](int generation) { return pod_lock_key(pod_id, generation); };
+        const auto always = []() -> Result<bool> { return true; };
+        return take(key, always, [&](int generation) { return held_alone(pod_id, generation); });
     }
 
     /// The unit holding claim has ended: units of this store object waiting for it go on.
@@ -183,6 +178,73 @@ public:
     }
 
 private:
+    static constexpr int most_generations = 8;
+
+    /// Inserts the claim of the first generation, key(generation), that is free: one whose
+    /// holder stopped (it expired, and may_take_over() says what it left can be taken over)
+    /// makes way for the next. Errc::conflict when a live unit holds one, or
+    /// alone_check(generation) finds the inserted one is not alone.
+    template <class Key, class TakeOver, class Alone>
+    Result<HeldClaim> take(const Key& key, const TakeOver& may_take_over, const Alone& alone_check)
+    {
+        if (wait_while_held_here(key(0))) {
+            return Errc::conflict;
+        }
+        int generation = 0;
+        for (int attempt = 0; attempt < 2 * most_generations && generation < most_generations; ++attempt) {
+            const std::string claimed = key(generation);
+            const SteadyTime claimed_at = std::chrono::steady_clock::now();
+            const auto inserted = insert(claimed);
+            if (inserted) {
+                HeldClaim held{claimed, claimed_at, claimed_at + lease_ - lease_ / 4};
+                BOOST_OUTCOME_TRY(bool alone, alone_check(generation));
+                if (!alone) {
+                    release(held);
+                    return Errc::conflict;
+                }
+                std::lock_guard lock{held_mutex_};
+                held_here_.insert(claimed);
+                return held;
+            }
+            if (inserted.error() != Errc::duplicate_key) {
+                return inserted.error();
+            }
+            BOOST_OUTCOME_TRY(auto holder, read(claimed));
+            if (!holder) {
+                continue; // released meanwhile: try the same key again
+            }
+            if (holder->until > pd::now()) {
+                wait_for_holder(*holder);
+                return Errc::conflict;
+            }
+            BOOST_OUTCOME_TRY(bool stopped, may_take_over());
+            if (!stopped) {
+                return Errc::conflict; // its holder moved on: what the caller read is stale
+            }
+            ++generation;
+        }
+        return Errc::conflict;
+    }
+
+    /// Whether no generation of the pod's lock but this one is held.
+    Result<bool> held_alone(std::string_view pod_id, int generation)
+    {
+        Bson filter;
+        const bool built_filter = put_nested(filter.get(), "_id", false, [&](bson_t* in) {
+            return put_nested(in, "$in", true, [&](bson_t* keys) {
+                return for_each_index(most_generations, [&](std::size_t g, std::string_view index) {
+                    return put(keys, index, pod_lock_key(pod_id, static_cast<int>(g)));
+                });
+            });
+        });
+        BOOST_OUTCOME_TRY(built(built_filter));
+        Bson opts;
+        BOOST_OUTCOME_TRY(auto held, connection_.find<ClaimDoc>(claims_collection, filter.get(), opts.get()));
+        const std::string mine = pod_lock_key(pod_id, generation);
+        const pd::Timestamp now = pd::now();
+        return std::ranges::none_of(held, [&](const ClaimDoc& c) { return c.key != mine && c.until > now; });
+    }
+
     /// Waits, up to a lease, while a unit of this store object holds key; whether it did.
     bool wait_while_held_here(const std::string& key)
     {

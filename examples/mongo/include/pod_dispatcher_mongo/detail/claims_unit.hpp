@@ -5,6 +5,15 @@
 // the claims it holds on them (claims.hpp), the writes it made, to undo them if it fails,
 // and its dispatcher writes, held back to the end.
 //
+// A unit claims a dispatcher as soon as it reads it. What it reads after that is as the
+// units that held the dispatcher before it left it: they wrote everything before their
+// claim ended. What it read before may not be (a termination reads its pod first, and a
+// dispatch of that pod may have ended since), so where the store checks a guard against
+// the unit's copy (Capabilities::atomic_updates false), it uses only a copy read after the
+// unit's last claim, and reads the document again otherwise. A claim the unit loses is
+// reported at its first write, not at the read: the unit reads what it checks first, as
+// it would have (finish_task keeps to the task its first try found, say).
+//
 // A dispatcher write is the last write of its unit: the store holds it back and makes it
 // when the unit's work has returned. Moving the dispatcher on is what ends the unit's
 // claim for the others, so that the next unit to write the dispatcher's tasks and pods
@@ -81,27 +90,33 @@ public:
                 claims_.ended(*copy.claim);
             }
         }
+        for (const HeldClaim& lock : pod_locks_) {
+            claims_.ended(lock);
+        }
     }
 
     // ---- Reads.
 
-    /// Remembers a dispatcher the unit read, with as much of it as p read.
-    void read(const pd::PodDispatcher& d, const pd::Projection& p)
+    /// Remembers a dispatcher the unit read, with as much of it as p read, and claims it at
+    /// the count read. A claim lost to another unit (one that holds it, or has moved the
+    /// dispatcher on from there) is Errc::conflict at the unit's next write.
+    Result<void> read(const pd::PodDispatcher& d, const pd::Projection& p)
     {
         Copy* copy = find_copy(d.id, d.modification_count);
         if (copy == nullptr) {
-            copies_.push_back(Copy{d, p.pod_ids, p.max_task_ids, std::chrono::steady_clock::now()});
-            return;
+            copy = &copies_.emplace_back(Copy{d, p.pod_ids, p.max_task_ids, std::chrono::steady_clock::now()});
+        } else {
+            see_more_of(*copy, d, p);
         }
-        // The same version again, maybe with more of it.
-        if (p.max_task_ids > copy->ids_read) {
-            copy->doc.task_ids = d.task_ids;
-            copy->ids_read = p.max_task_ids;
+        if (lost_claim_) {
+            return boost::outcome_v2::success(); // the unit will write nothing
         }
-        if (p.pod_ids && !copy->has_pods) {
-            copy->doc.pod_ids = d.pod_ids;
-            copy->has_pods = true;
+        auto claimed = claim(*copy);
+        if (!claimed && claimed.error() == Errc::conflict) {
+            lost_claim_ = true;
+            return boost::outcome_v2::success();
         }
+        return claimed;
     }
 
     /// Remembers that no dispatcher held pod_id when the unit looked.
@@ -120,28 +135,36 @@ public:
     template <pd::Document D>
     void saw(const D& doc)
     {
-        documents<D>().insert_or_assign(doc.id, doc);
+        documents<D>().insert_or_assign(doc.id, Seen<D>{doc, claims_taken_});
     }
 
-    /// The task or pod with this id as the unit last read or wrote it, if it did.
+    /// The task or pod with this id as the unit last read or wrote it, if it did so after
+    /// it took its last claim: an older copy may miss what units that held the claim
+    /// before wrote (see the top of this file).
     template <pd::Document D>
     const D* copy_of(std::string_view id)
     {
         const auto& seen = documents<D>();
         const auto it = seen.find(id);
-        return it == seen.end() ? nullptr : &it->second;
+        return it == seen.end() || it->second.claims_taken != claims_taken_ ? nullptr : &it->second.doc;
     }
 
     bool has_held_back_writes() const noexcept { return !held_back_.empty(); }
 
     // ---- Writes.
 
-    /// Claims every dispatcher the unit read and has not claimed yet, and checks that its
-    /// claims leave time to write; called before each conditional write of a task or pod.
+    /// Errc::conflict when the unit lost a claim, or its claims leave no time to write;
+    /// called before each conditional write of a task or pod. Where the store checks guards
+    /// itself (Capabilities::atomic_updates false), a unit that claimed no dispatcher locks
+    /// the pods it read first, and so reads them again before it writes them (copy_of);
+    /// elsewhere the server's check of each guard keeps such units apart.
     Result<void> before_conditional_write()
     {
-        for (Copy& copy : copies_) {
-            BOOST_OUTCOME_TRY(claim(copy));
+        if (lost_claim_) {
+            return Errc::conflict;
+        }
+        if (claims_taken_ == 0 && !caps_.atomic_updates && !pods_.empty()) {
+            BOOST_OUTCOME_TRY(lock_pods_read());
         }
         return within_claims();
     }
@@ -157,21 +180,24 @@ public:
         undo_.emplace_back(Inserted{collection, std::move(filter)});
     }
 
-    /// update_dispatcher within the unit: answers at once whether the write matches, and
-    /// holds it back to the end of the unit. A dispatcher the unit has not read is read
-    /// first (one round trip).
+    /// update_dispatcher within the unit, u well formed: answers at once whether the write
+    /// matches, and holds it back to the end of the unit. A dispatcher the unit has not read
+    /// (as far as u needs) is read first (one round trip).
     Result<bool> update_dispatcher(const pd::Query& q, const pd::DispatcherUpdate& u)
     {
-        BOOST_OUTCOME_TRY(Copy * copy, copy_for(q, u.dequeue.size()));
+        BOOST_OUTCOME_TRY(Copy * copy, copy_for(q, queue_ids_needed(u)));
         if (copy == nullptr || !pd::matches(q, copy->doc) || !starts_with(copy->doc.task_ids, u.dequeue)) {
             return false;
         }
-        if (u.pod_ids && !caps_.unique_pod_index) {
-            BOOST_OUTCOME_TRY(check_pods_free(*copy, *u.pod_ids));
+        BOOST_OUTCOME_TRY(before_conditional_write());
+        if (!pods_put_in(u).empty() && !caps_.unique_pod_index) {
+            BOOST_OUTCOME_TRY(check_pods_free(*copy, pods_put_in(u)));
         }
-        BOOST_OUTCOME_TRY(claim(*copy));
-        BOOST_OUTCOME_TRY(within_claims());
-        held_back_.push_back(HeldBack{copy->doc.id, copy->doc.group_id, copy->doc.modification_count, u});
+        HeldBack& write = held_back_.emplace_back(HeldBack{copy->doc.id, copy->doc.group_id,
+                                                           copy->doc.modification_count, u, EnqueueWrite{}});
+        if (!caps_.positional_push) {
+            write.enqueue = without_position(copy->doc.task_ids, write.update);
+        }
         apply(copy->doc, u);
         copy->moved_on = true;
         return true;
@@ -191,7 +217,7 @@ public:
             BOOST_OUTCOME_TRY(built(put(filter.get(), pd::keys::id, write.id) &&
                                     (!versioned || (put(filter.get(), pd::keys::group_id, write.group_id) &&
                                                     put(filter.get(), pd::keys::modification_count, write.count))) &&
-                                    put_dispatcher_update(update.get(), write.update)));
+                                    put_dispatcher_update(update.get(), write.update, write.enqueue)));
             BOOST_OUTCOME_TRY(auto matched, connection_.update_one(pd::collection, filter.get(), update.get()));
             if (matched == 0) {
                 return Errc::conflict; // the claim no longer held: a lease ran out
@@ -212,6 +238,7 @@ public:
                 claims_.release(*copy.claim);
             }
         }
+        release_pod_locks();
         return boost::outcome_v2::success();
     }
 
@@ -231,6 +258,7 @@ public:
                 claims_.release(*copy.claim);
             }
         }
+        release_pod_locks();
     }
 
 private:
@@ -249,12 +277,21 @@ private:
         std::string group_id;
         std::int64_t count;
         pd::DispatcherUpdate update;
+        EnqueueWrite enqueue;
+    };
+
+    /// A task or pod as the unit last read or wrote it, and how many claims the unit had
+    /// taken by then.
+    template <pd::Document D>
+    struct Seen {
+        D doc;
+        int claims_taken;
     };
 
     using Undo = std::variant<FieldsWritten<pd::Task>, FieldsWritten<pd::Pod>, Inserted>;
 
     template <pd::Document D>
-    std::map<std::string, D, std::less<>>& documents()
+    std::map<std::string, Seen<D>, std::less<>>& documents()
     {
         if constexpr (std::is_same_v<D, pd::Task>) {
             return tasks_;
@@ -267,6 +304,27 @@ private:
     static bool starts_with(const std::vector<std::string>& queue, const std::vector<std::string>& front)
     {
         return front.size() <= queue.size() && std::equal(front.begin(), front.end(), queue.begin());
+    }
+
+    /// Adds to copy what p read of d, the same version, beyond what the unit had read.
+    static void see_more_of(Copy& copy, const pd::PodDispatcher& d, const pd::Projection& p)
+    {
+        if (p.max_task_ids > copy.ids_read) {
+            copy.doc.task_ids = d.task_ids;
+            copy.ids_read = p.max_task_ids;
+        }
+        if (p.pod_ids && !copy.has_pods) {
+            copy.doc.pod_ids = d.pod_ids;
+            copy.has_pods = true;
+        }
+    }
+
+    /// How much of the queue the unit must have read to write u: its front, for a dequeue;
+    /// all of it, to put ids in (so that the unit's copy shows them where they go, and
+    /// where the server ignores $position, the store knows the ids they move back).
+    static std::size_t queue_ids_needed(const pd::DispatcherUpdate& u)
+    {
+        return u.enqueue.empty() ? u.dequeue.size() : std::numeric_limits<std::size_t>::max();
     }
 
     Copy* find_copy(std::string_view id, std::int64_t count)
@@ -293,7 +351,7 @@ private:
         if (!stored) {
             return nullptr;
         }
-        read(*stored, pd::Projection{});
+        BOOST_OUTCOME_TRY(read(*stored, pd::Projection{}));
         return find_copy(stored->id, stored->modification_count);
     }
 
@@ -328,20 +386,40 @@ private:
             return Errc::conflict; // read too long ago to be trusted
         }
         BOOST_OUTCOME_TRY(copy.claim, claims_.acquire(copy.doc.id, copy.doc.modification_count));
+        ++claims_taken_;
         return boost::outcome_v2::success();
     }
 
-    /// Errc::conflict once a claim the unit holds is near its end: another unit may take it
-    /// over soon, so this one must write no more.
+    /// Errc::conflict once a claim or lock the unit holds is near its end: another unit may
+    /// take it over soon, so this one must write no more.
     Result<void> within_claims() const
     {
         const SteadyTime now = std::chrono::steady_clock::now();
-        for (const Copy& copy : copies_) {
-            if (copy.claim && now >= copy.claim->write_deadline) {
-                return Errc::conflict;
-            }
+        const auto ending = [&](const HeldClaim& held) { return now >= held.write_deadline; };
+        const bool claim_ending =
+            std::ranges::any_of(copies_, [&](const Copy& copy) { return copy.claim && ending(*copy.claim); });
+        if (claim_ending || std::ranges::any_of(pod_locks_, ending)) {
+            return Errc::conflict;
         }
         return boost::outcome_v2::success();
+    }
+
+    /// Locks each pod the unit read, in the order of their ids.
+    Result<void> lock_pods_read()
+    {
+        for (const auto& read : pods_) {
+            BOOST_OUTCOME_TRY(auto lock, claims_.lock_pod(read.first));
+            pod_locks_.push_back(std::move(lock));
+        }
+        ++claims_taken_;
+        return boost::outcome_v2::success();
+    }
+
+    void release_pod_locks()
+    {
+        for (const HeldClaim& lock : pod_locks_) {
+            claims_.release(lock);
+        }
     }
 
     /// What the held-back write u will do to d, so that the unit sees its own write.
@@ -350,10 +428,13 @@ private:
         if (u.pod_ids) {
             d.pod_ids = *u.pod_ids;
         }
+        d.pod_ids.insert(d.pod_ids.end(), u.add_pods.begin(), u.add_pods.end());
         if (u.task_ids) {
             d.task_ids = *u.task_ids;
         }
         d.task_ids.erase(d.task_ids.begin(), d.task_ids.begin() + static_cast<std::ptrdiff_t>(u.dequeue.size()));
+        const std::size_t at = std::min(u.enqueue_at.value_or(d.task_ids.size()), d.task_ids.size());
+        d.task_ids.insert(d.task_ids.begin() + static_cast<std::ptrdiff_t>(at), u.enqueue.begin(), u.enqueue.end());
         d.modification_count += u.increment;
         d.last_modified = u.last_modified;
     }
@@ -375,8 +456,11 @@ private:
     Claims& claims_;
     Capabilities caps_;
     std::vector<Copy> copies_;
-    std::map<std::string, pd::Task, std::less<>> tasks_;
-    std::map<std::string, pd::Pod, std::less<>> pods_;
+    std::map<std::string, Seen<pd::Task>, std::less<>> tasks_;
+    std::map<std::string, Seen<pd::Pod>, std::less<>> pods_;
+    std::vector<HeldClaim> pod_locks_;
+    int claims_taken_ = 0; ///< Claims and pod locks taken: what copy_of compares a copy's count with.
+    bool lost_claim_ = false;
     std::set<std::string> free_pods_;
     std::vector<HeldBack> held_back_;
     std::vector<Undo> undo_;

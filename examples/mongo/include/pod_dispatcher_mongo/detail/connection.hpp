@@ -8,6 +8,7 @@
 #include <pod_dispatcher_mongo/detail/raii.hpp>
 #include <pod_dispatcher_mongo/options.hpp>
 
+#include <pod_dispatcher/current_unit.hpp>
 #include <pod_dispatcher/error.hpp>
 
 #include <boost/outcome/try.hpp>
@@ -45,8 +46,6 @@ class ClaimsUnit;
 /// The unit of work a thread runs on one connection; the store's calls on that thread
 /// belong to it until it ends.
 struct ActiveUnit {
-    const Connection* owner = nullptr;
-    ActiveUnit* outer = nullptr;
     mongoc_client_t* client = nullptr;          ///< With transactions: the client of its session...
     mongoc_client_session_t* session = nullptr; ///< ...and the session.
     ClaimsUnit* claims = nullptr;               ///< Without transactions: what it claimed and wrote.
@@ -54,23 +53,8 @@ struct ActiveUnit {
     bool unknown_outcome = false;               ///< A write's reply was lost: it may have been applied.
 };
 
-inline thread_local ActiveUnit* active_units = nullptr;
-
 /// Makes a unit the thread's current one for its connection while in scope.
-class UnitScope {
-public:
-    explicit UnitScope(ActiveUnit& unit) noexcept : unit_(unit)
-    {
-        unit_.outer = active_units;
-        active_units = &unit_;
-    }
-    ~UnitScope() { active_units = unit_.outer; }
-    UnitScope(const UnitScope&) = delete;
-    UnitScope& operator=(const UnitScope&) = delete;
-
-private:
-    ActiveUnit& unit_;
-};
+using UnitScope = pd::CurrentUnit<ActiveUnit>;
 
 /// Which version of a document findAndModify returns.
 enum class Returning { before, after };
@@ -130,15 +114,7 @@ public:
     }
 
     /// The unit of work this thread runs on this connection, if any.
-    ActiveUnit* unit() const noexcept
-    {
-        for (auto* u = active_units; u != nullptr; u = u->outer) {
-            if (u->owner == this) {
-                return u;
-            }
-        }
-        return nullptr;
-    }
+    ActiveUnit* unit() const noexcept { return UnitScope::of(this); }
 
     Result<void> drop_database()
     {
@@ -321,7 +297,8 @@ private:
     static void command_started(const mongoc_apm_command_started_t* event)
     {
         const auto* self = static_cast<const Connection*>(mongoc_apm_command_started_get_context(event));
-        self->options_.on_command_started(mongoc_apm_command_started_get_command_name(event));
+        self->options_.on_command_started(StartedCommand{mongoc_apm_command_started_get_command_name(event),
+                                                         *mongoc_apm_command_started_get_command(event)});
     }
 
     void observe_commands()

@@ -21,7 +21,7 @@ class ServerSetup {
 public:
     explicit ServerSetup(Connection& connection) : c_(connection) {}
 
-    /// Creates the indexes and detects the server's capabilities (six or seven round trips).
+    /// Creates the indexes and detects the server's capabilities (seven or eight round trips).
     Result<Capabilities> run()
     {
         BOOST_OUTCOME_TRY(create_index("pod_dispatchers", BsonPtr{BCON_NEW("key", "{", "group_id", BCON_INT32(1), "}",
@@ -37,11 +37,18 @@ public:
                                                             BCON_UTF8("string"), "}", "}")}));
         BOOST_OUTCOME_TRY(create_index("events", BsonPtr{BCON_NEW("key", "{", "resource_id", BCON_INT32(1), "}",
                                                                   "name", BCON_UTF8("resource_id_1"))}));
+        // find_pods: the pods of one status heard from before a time (rescue_stale_pods).
+        BOOST_OUTCOME_TRY(create_index("pods", BsonPtr{BCON_NEW("key", "{", "status", BCON_INT32(1),
+                                                                "last_communicated", BCON_INT32(1), "}", "name",
+                                                                BCON_UTF8("status_1_last_communicated_1"))}));
         BOOST_OUTCOME_TRY(auto slice, understands_slice_projection());
         BOOST_OUTCOME_TRY(auto mode, detect_mode());
         BOOST_OUTCOME_TRY(auto ferretdb, is_ferretdb());
-        return Capabilities{
-            .mode = mode, .unique_pod_index = pods_unique, .slice_projection = slice, .atomic_updates = !ferretdb};
+        return Capabilities{.mode = mode,
+                            .unique_pod_index = pods_unique,
+                            .slice_projection = slice,
+                            .atomic_updates = !ferretdb,
+                            .positional_push = !ferretdb};
     }
 
 private:
@@ -99,7 +106,8 @@ private:
     }
 
     /// FerretDB names itself in buildInfo. Its updates (1.x, SQLite backend) read the
-    /// documents the filter matches, then write each back whole by _id.
+    /// documents the filter matches, then write each back whole by _id; its $push ignores
+    /// $position.
     Result<bool> is_ferretdb()
     {
         bool ferretdb = false;

@@ -24,8 +24,8 @@ Result<void> run_transaction(Connection& connection, Work& work)
     if (!session) {
         return connection.fail(error, nullptr);
     }
-    ActiveUnit unit{.owner = &connection, .client = client.get(), .session = session.get()};
-    const UnitScope scope{unit};
+    ActiveUnit unit{.client = client.get(), .session = session.get()};
+    const UnitScope scope{&connection, unit};
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
     const auto may_retry = [&] { return std::chrono::steady_clock::now() < deadline; };
     for (;;) {
