@@ -6,8 +6,11 @@
 #
 # Arguments go to the benchmark program. A full run writes benchmarks/results/
 # bench-results.csv, bench-results.png and machine.txt (unless --csv says otherwise); a
-# --quick run writes into the build directory. With POD_DISPATCHER_MONGODB_URI set (and
-# libmongoc installed), the MongoDB store is benchmarked too, into *-mongo.csv.
+# --quick run writes into the build directory. Where SQLite 3 is found, SqliteStore is
+# measured beside MemoryStore in the rows of allocate into a task group and of
+# rescue_stale_pods, on files in /dev/shm (the temporary directory where there is none).
+# With POD_DISPATCHER_MONGODB_URI set (and libmongoc installed), the MongoDB store is
+# benchmarked too, into *-mongo.csv.
 #
 # Environment: BUILD_DIR (default: build-bench), JOBS (default: all processors).
 set -euo pipefail

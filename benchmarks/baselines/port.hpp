@@ -192,7 +192,7 @@ private:
     Task dispatch(PodDispatcher& d, const Task& task, const Pod& pod, Timestamp at)
     {
         const Task task_after = changed(task, detail::dispatch_to(pod, at));
-        const Pod pod_after = changed(pod, detail::start(task_after, status_after_dispatch(task, pod.status)));
+        const Pod pod_after = changed(pod, detail::start(task_after, status_after_dispatch(task, pod.status), at));
         write(tasks_, task_after);
         write(pods_, pod_after);
         dequeue(d, at);
@@ -212,7 +212,7 @@ private:
                 continue;
             }
             const bool exhausted = allocation_exhausted(*task);
-            const Task after = changed(*task, exhausted ? detail::system_failure() : detail::release());
+            const Task after = changed(*task, exhausted ? detail::system_failure(detail::unallocatable) : detail::release());
             if (exhausted) {
                 record(detail::system_failed_event(after, at));
             }

@@ -4,12 +4,18 @@
 // The fixtures measure() runs (see measure.hpp): a freshly seeded store and the work it
 // can still do. They are written once for every engine; each engine offers
 // dispatch_for, find_for, allocate_for and remove_last_pod_for for its store type (the
-// library's in library_ops.hpp, the baselines' in baselines/).
+// library's in library_ops.hpp, the baselines' in baselines/). What the work did is
+// checked twice, untimed: each batch's tasks handed out against each other (verify), and
+// the store's contents against the invariants once a fixture is done with it
+// (verify_store).
 
 #include "support/lanes.hpp"
 #include "support/library_ops.hpp"
 #include "support/measure.hpp"
 #include "support/seeding.hpp"
+
+#include <pod_dispatcher/testing/invariants.hpp>
+#include <pod_dispatcher/testing/testable_store.hpp>
 
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
@@ -17,7 +23,9 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -27,6 +35,57 @@ namespace pod_dispatcher::bench {
 /// Makes an empty store of one engine.
 template <class S>
 using StoreFactory = std::function<std::unique_ptr<S>()>;
+
+/// Stores of at most this many tasks have their contents checked: copying a larger one
+/// twice would take longer than the rows it serves.
+inline constexpr std::size_t most_tasks_checked = 20'000;
+
+/// The invariants a fixture's store keeps (testing/invariants.hpp: no task queued twice or
+/// handed to two pods, none lost or left behind, events that agree with the state, ...),
+/// checked once the fixture is done with the store, against what it held when seeded. For
+/// a store that shows its contents (a TestableStore; the baselines do not) and holds at
+/// most most_tasks_checked tasks.
+template <class S>
+class ContentsCheck {
+public:
+    /// The store is seeded with tasks tasks, and no work has run on it yet.
+    void seeded(S& store, std::size_t tasks)
+    {
+        told_ = true;
+        if constexpr (testing::TestableStore<S>) {
+            if (tasks <= most_tasks_checked) {
+                baseline_ = contents(store);
+            }
+        }
+    }
+
+    void verify(S& store, std::vector<std::string>& problems) const
+    {
+        if (!told_) {
+            problems.push_back("the fixture never said when its store was seeded");
+        }
+        if constexpr (testing::TestableStore<S>) {
+            if (baseline_) {
+                const StoreContents now = contents(store);
+                const testing::Broken broken = testing::invariants_broken(store, testing::CheckedContents{now, *baseline_});
+                problems.insert(problems.end(), broken.begin(), broken.end());
+            }
+        }
+    }
+
+private:
+    static StoreContents contents(S& store)
+    {
+        auto contents = store.snapshot();
+        if (!contents) {
+            throw std::runtime_error("reading the store's contents failed: " + contents.error().message());
+        }
+        return std::move(contents).value();
+    }
+
+    bool told_ = false;
+    std::optional<StoreContents> baseline_;
+};
 
 /// Every task a fixture handed out, to prove none was handed out twice.
 class DispatchedOnce {
@@ -75,8 +134,9 @@ struct Finding {
     void verify(const std::vector<Tally>&, std::vector<std::string>&) {}
 };
 
-/// What every fixture over a store has: the store, the lanes of work it can still do,
-/// and no checks beyond each operation's own.
+/// What every fixture over a store has: the store, the lanes of work it can still do, no
+/// checks of a batch beyond each operation's own, and the check of the store's contents.
+/// Each fixture calls seeded() once it has seeded its store.
 template <class S, class ItemType>
 class StoreFixture {
 public:
@@ -85,13 +145,22 @@ public:
     std::size_t capacity() const { return lanes_.capacity(); }
     std::vector<std::span<Item>> next_batch(std::size_t per_lane) { return lanes_.take(per_lane); }
     void verify(const std::vector<Tally>&, std::vector<std::string>&) {}
+    void verify_store(std::vector<std::string>& problems) const { contents_.verify(*store_, problems); }
 
 protected:
     StoreFixture(std::unique_ptr<S> store, Lanes<Item> lanes) : store_(std::move(store)), lanes_(std::move(lanes)) {}
 
+    /// The store holds its seeded tasks tasks, and no work has run on it yet.
+    void seeded(std::size_t tasks) { contents_.seeded(*store_, tasks); }
+
     std::unique_ptr<S> store_;
     Lanes<Item> lanes_;
+
+private:
+    ContentsCheck<S> contents_;
 };
+
+inline std::size_t tasks_of(const Shape& shape) { return shape.dispatchers * shape.queue_length; }
 
 /// A store seeded with a Shape, whose items are its pods' ids.
 template <class S, class Work>
@@ -101,6 +170,7 @@ public:
         : StoreFixture<S, std::string>(make(), Lanes<std::string>::per_pod(shape, threads, layout, pod_id))
     {
         seed(*this->store_, shape);
+        this->seeded(tasks_of(shape));
     }
 
     std::vector<std::span<std::string>> next_batch(std::size_t per_lane)
@@ -134,6 +204,7 @@ public:
           copies_(threads)
     {
         seed(*this->store_, shape);
+        this->seeded(tasks_of(shape));
         for (auto& copies : copies_) {
             for (std::size_t d = 0; d < shape.dispatchers; ++d) {
                 copies.push_back(dispatcher_doc(d, shape));
@@ -166,6 +237,7 @@ public:
         : StoreFixture<S, PodDispatcher>(make(), lanes_for(shape))
     {
         seed(*this->store_, shape);
+        this->seeded(tasks_of(shape));
     }
 
     void run(std::size_t, PodDispatcher& d, Tally& tally) { remove_last_pod_for(*this->store_, d, tally); }
@@ -197,6 +269,7 @@ public:
         for (std::size_t i = 0; i < tasks; ++i) {
             expect(this->store_->insert_task(allocatable_task(fresh_task_id(i))), "task");
         }
+        this->seeded(tasks_of(shape) + tasks);
     }
 
     void run(std::size_t, AllocateItem& item, Tally& tally) { allocate_for(*this->store_, item.task, item.pod, tally); }
@@ -250,6 +323,7 @@ public:
     std::vector<std::span<Item>> next_batch(std::size_t per_lane) { return lanes_.take_cyclic(per_lane); }
     void run(std::size_t, Item&, Tally& tally) { work_.run(doc_, json_, tally); }
     void verify(const std::vector<Tally>&, std::vector<std::string>&) {}
+    void verify_store(std::vector<std::string>&) const {}
 
 private:
     PodDispatcher doc_;

@@ -57,6 +57,7 @@ public:
             asks.push_back(group_pods[(i % grouping.group_size) % group_pods.size()]);
         }
         this->lanes_ = Lanes<std::string>(std::vector<std::vector<std::string>>{std::move(asks)});
+        this->seeded(grouping.tasks);
     }
 
     void run(std::size_t, std::string& pod, Tally& tally)
@@ -84,7 +85,7 @@ private:
         if (!d) {
             throw std::runtime_error("allocate failed: " + d.error().message());
         }
-        if (detail::contains(d.value().pod_ids, pod.id)) {
+        if (pod_dispatcher::detail::contains(d.value().pod_ids, pod.id)) {
             start_pod(store, pod.id);
             group_pods.push_back(pod.id);
             ++pods_started_;

@@ -10,7 +10,8 @@
 // - next_batch(per_lane) -> std::vector<std::span<Item>>: one span per lane, or none when
 //   the store is used up;
 // - run(lane, item, tally): one operation;
-// - verify(tallies, problems): checks what the batch did (untimed).
+// - verify(tallies, problems): checks what the batch did (untimed);
+// - verify_store(problems): checks the store once the fixture is done with it (untimed).
 
 #include "support/allocations.hpp"
 #include "support/lanes.hpp"
@@ -147,14 +148,34 @@ struct Batch {
     std::size_t allocations = 0;
 };
 
+/// Adds what a check of point found to problems, saying where.
+inline void attribute(const Point& point, const std::vector<std::string>& found, std::vector<std::string>& problems)
+{
+    for (const std::string& problem : found) {
+        problems.push_back(point.operation + " (" + point.engine + ", " + name_of(point.layout, point.threads) +
+                           ", " + std::to_string(point.threads) + " threads): " + problem);
+    }
+}
+
+/// Checks the store of a fixture that is done with it.
+template <class Fixture>
+void retire(const Point& point, const Fixture& fixture, std::vector<std::string>& problems)
+{
+    std::vector<std::string> found;
+    fixture.verify_store(found);
+    attribute(point, found, problems);
+}
+
 /// Runs and checks one batch of per_lane operations per lane, seeding a new fixture when
-/// the current one is used up. Correctness failures go to problems.
+/// the current one is used up (and checking its store). Correctness failures go to
+/// problems.
 template <class Fixture, class Make>
 Batch run_batch(const Point& point, std::unique_ptr<Fixture>& fixture, Make& make, std::size_t per_lane,
                 std::vector<std::string>& problems)
 {
     auto lanes = fixture->next_batch(per_lane);
     if (lanes.empty()) {
+        retire(point, *fixture, problems);
         fixture.reset();
         fixture = make();
         lanes = fixture->next_batch(per_lane);
@@ -173,10 +194,7 @@ Batch run_batch(const Point& point, std::unique_ptr<Fixture>& fixture, Make& mak
         batch.conflicts += tally.conflicts;
         batch.allocations += tally.allocations;
     }
-    for (const std::string& problem : found) {
-        problems.push_back(point.operation + " (" + point.engine + ", " + name_of(point.layout, point.threads) +
-                           ", " + std::to_string(point.threads) + " threads): " + problem);
-    }
+    attribute(point, found, problems);
     return batch;
 }
 
@@ -216,6 +234,7 @@ public:
         run_ = [state](const Point& at, std::size_t per_lane, std::vector<std::string>& found) {
             return run_batch(at, state->fixture, state->make, per_lane, found);
         };
+        retire_ = [state](const Point& at, std::vector<std::string>& found) { retire(at, *state->fixture, found); };
     }
 
     const RepeatPolicy& policy() const noexcept { return policy_; }
@@ -236,6 +255,9 @@ public:
         allocations_ += batch.allocations;
     }
 
+    /// Checks the store of the fixture the last repeat ran on.
+    void finish() { retire_(point_, problems_); }
+
     Measurement result() const
     {
         Measurement m = summarize(point_, samples_, per_lane_ * point_.threads, ops_, conflicts_, allocations_);
@@ -250,6 +272,7 @@ private:
     std::size_t problems_before_;
     std::size_t per_lane_ = 0;
     std::function<Batch(const Point&, std::size_t, std::vector<std::string>&)> run_;
+    std::function<void(const Point&, std::vector<std::string>&)> retire_;
     std::vector<double> samples_;
     std::size_t ops_ = 0;
     std::size_t conflicts_ = 0;
@@ -279,7 +302,8 @@ inline std::vector<Measurement> measure_together(std::vector<Timing>& rows)
         }
     }
     std::vector<Measurement> measured;
-    for (const Timing& row : rows) {
+    for (Timing& row : rows) {
+        row.finish();
         measured.push_back(row.result());
     }
     return measured;

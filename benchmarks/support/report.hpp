@@ -6,6 +6,7 @@
 
 #include "support/long_run.hpp"
 #include "support/measure.hpp"
+#include "support/written.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -21,15 +22,19 @@ namespace pod_dispatcher::bench {
 
 inline constexpr std::string_view floor_engine = "floor";
 inline constexpr std::string_view port_engine = "port";
+/// SqliteStore, measured beside the library store where the benchmarks are built with it.
+inline constexpr std::string_view sqlite_engine = "sqlite_store";
 
 /// A measurement as reported: its ratios to the baselines (cost over cost, so lower is
-/// better), or the heap bytes per dispatcher for a memory row.
+/// better), or the heap bytes per dispatcher for a memory row; and what each call wrote,
+/// where the store counted it.
 struct Row {
     std::string sweep;
     Measurement m;
     std::optional<double> x_floor;
     std::optional<double> x_port;
     std::optional<double> bytes_per_dispatcher;
+    WrittenPerCall written{};
 };
 
 /// The baseline operation a library operation is compared with.
@@ -58,9 +63,10 @@ public:
                     "confl/s", "allocs", "x floor", "x port");
     }
 
-    void add(const Measurement& m)
+    void add(const Measurement& m, WrittenPerCall written = {})
     {
-        rows_.push_back(Row{sweep_, m, ratio_to(m, floor_engine), ratio_to(m, port_engine), std::nullopt});
+        rows_.push_back(
+            Row{sweep_, m, ratio_to(m, floor_engine), ratio_to(m, port_engine), std::nullopt, std::move(written)});
         print(rows_.back());
     }
 
@@ -148,7 +154,7 @@ public:
         }
         out << "store,sweep,operation,engine,layout,threads,dispatchers,queue_length,pods_per_dispatcher,repeats,"
                "ops_per_repeat,median_ns_per_op,q1_ns_per_op,q3_ns_per_op,ops_per_s,conflicts_per_success,"
-               "allocations_per_op,x_floor,x_port,bytes\n";
+               "allocations_per_op,x_floor,x_port,bytes,written_per_op\n";
         for (const Row& row : rows_) {
             out << csv_line(row) << '\n';
         }
@@ -169,7 +175,8 @@ private:
                                         std::to_string(p.shape.pods)};
         const std::vector<std::string> timing = timing_fields(row.m);
         fields.insert(fields.end(), timing.begin(), timing.end());
-        fields.insert(fields.end(), {text(row.x_floor), text(row.x_port), text(row.bytes_per_dispatcher)});
+        fields.insert(fields.end(), {text(row.x_floor), text(row.x_port), text(row.bytes_per_dispatcher),
+                                     written_text(row.written, "=", " ")});
         std::string line;
         for (const std::string& field : fields) {
             line += (line.empty() ? "" : ",") + field;
@@ -210,6 +217,16 @@ private:
 
     static std::string text(const std::optional<double>& value) { return value ? text(*value) : std::string{}; }
 
+    /// "what=count" for each count, joined by separator: one CSV field, free of commas.
+    static std::string written_text(const WrittenPerCall& written, const char* equals, const char* separator)
+    {
+        std::string joined;
+        for (const auto& [what, count] : written) {
+            joined += (joined.empty() ? "" : separator) + what + equals + text(count);
+        }
+        return joined;
+    }
+
     static std::string ratio_text(const Row& row)
     {
         char buffer[64];
@@ -234,6 +251,9 @@ private:
                     p.operation.c_str(), p.engine.c_str(), name_of(p.layout, p.threads), p.threads,
                     p.shape.dispatchers, p.shape.queue_length, p.shape.pods, m.median_ns, spread, m.ops_per_second(),
                     m.conflicts_per_success, m.allocations_per_op, ratio_text(row).c_str());
+        if (!row.written.empty()) {
+            std::printf("%20s written per call: %s\n", "", written_text(row.written, " ", ", ").c_str());
+        }
         std::fflush(stdout);
     }
 

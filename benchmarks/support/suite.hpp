@@ -2,16 +2,26 @@
 #define POD_DISPATCHER_BENCH_SUITE_HPP
 
 // The benchmark grid, run for one library store next to the two baselines: queue
-// length, number of dispatchers, threads, and memory per dispatcher.
+// length, number of dispatchers, threads, and memory per dispatcher. Then two operations
+// on the library store and on SqliteStore (where the benchmarks are built with SQLite):
+// allocate into a task group's queue, with what each call wrote, and rescue_stale_pods.
 
 #include "baselines/floor.hpp"
 #include "baselines/port.hpp"
 #include "support/fixtures.hpp"
+#include "support/group_allocate.hpp"
 #include "support/groups.hpp"
 #include "support/heap.hpp"
+#include "support/ids_written.hpp"
 #include "support/long_run.hpp"
 #include "support/parallelism.hpp"
 #include "support/report.hpp"
+#include "support/rescue.hpp"
+#include "support/written.hpp"
+
+#if POD_DISPATCHER_BENCH_SQLITE
+#include "support/sqlite_stores.hpp"
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -36,6 +46,7 @@ struct Scale {
     std::size_t group_tasks = 10'000;           ///< Tasks of the task-group runs; 0: none.
     std::size_t long_run_dispatches = 1'000'000; ///< Task lives of the long run; 0: none.
     std::size_t long_run_early = 10'000;         ///< When the long run's early memory is taken.
+    std::vector<std::size_t> live_pods{1'000, 100'000}; ///< Among which rescue_stale_pods finds its stale pods.
     RepeatPolicy repeats{};
     bool timing_targets = true; ///< MemoryStore's targets; a store behind a network is not held to them.
     const char* caveat = "";    ///< Said of the targets at this scale.
@@ -55,6 +66,7 @@ inline Scale quick_scale()
     scale.group_tasks = 1'000;
     scale.long_run_dispatches = 20'000;
     scale.long_run_early = 2'000;
+    scale.live_pods = {100, 1'000};
     scale.repeats = RepeatPolicy{3, 10, std::chrono::milliseconds{10}};
     scale.caveat = " (quick mode: too small to judge timings by; only the exactly-once line counts)";
     return scale;
@@ -65,6 +77,21 @@ inline Scale quick_scale()
 inline Scale memory_store_scale(bool quick)
 {
     return quick ? quick_scale() : full_scale();
+}
+
+/// Calls per repeat of a row whose calls cost up to milliseconds each (SqliteStore's), and
+/// whose stores serve a few calls each: a repeat, and the untimed warm-up that sizes the
+/// repeats, stay short.
+inline constexpr std::size_t few_calls = 10;
+
+/// A row run only for what its calls wrote: its untimed warm-up batch and one repeat.
+inline const RepeatPolicy counting_once{1, 1, std::chrono::milliseconds{0}};
+
+/// Makes stores of type T, each default-constructed.
+template <class T>
+StoreFactory<T> default_made()
+{
+    return [] { return std::make_unique<T>(); };
 }
 
 /// Where a measurement runs: its threads, how they share dispatchers, the store's shape,
@@ -93,6 +120,8 @@ public:
         memory();
         task_groups();
         long_run_memory();
+        group_allocations();
+        rescues();
     }
 
     const std::vector<std::string>& problems() const { return problems_; }
@@ -208,6 +237,69 @@ private:
         }
     }
 
+    /// allocate into a task group's queue at each queue length, and what each call wrote:
+    /// on the library store, the ids its dispatcher writes carried; on SqliteStore, the
+    /// rows of each table.
+    void group_allocations()
+    {
+        report_.section("group_allocate", "allocate into a task group whose queue holds that many tasks, one thread");
+        allocate_into_group(engine_, make_, default_made<IdsWritten<S>>());
+#if POD_DISPATCHER_BENCH_SQLITE
+        allocate_into_group(std::string(sqlite_engine), StoreFactory<sqlite_test::ScratchStore>{scratch_sqlite_store},
+                            default_made<RowCountingSqliteStore>());
+#endif
+    }
+
+    /// Times calls on stores from make, and counts what calls wrote on stores from
+    /// make_counting, apart: counting can cost more than the call. The rows of one engine,
+    /// one per queue length, take turns. A store serves at most a tenth of its queue
+    /// length in calls, so that the queue stays about that long.
+    template <class E, CountsWrites C>
+    void allocate_into_group(const std::string& engine, StoreFactory<E> make, const StoreFactory<C>& make_counting)
+    {
+        together([&] {
+            for (std::size_t queue : scale_.queue_lengths) {
+                const Where where{1, Layout::separate, Shape{1, queue, 1}, few_calls};
+                const std::size_t allocations = std::max<std::size_t>(1, queue / 10);
+                const Point at = point("allocate_into_group", engine, where);
+                WrittenTally written;
+                measure(at, where.per_lane, counting_once, [&] {
+                    return std::make_unique<CountedGroupAllocateFixture<C>>(make_counting, queue, allocations, written);
+                }, problems_);
+                time(at, where, [make, queue, allocations] {
+                    return std::make_unique<GroupAllocateFixture<E>>(make, queue, allocations);
+                }, written.per_call());
+            }
+        });
+    }
+
+    /// rescue_stale_pods of stale_per_rescue pods among each number of live pods.
+    void rescues()
+    {
+        report_.section("rescue", "rescue_stale_pods: " + std::to_string(stale_per_rescue) +
+                                      " stale pods among as many live ones as the pods column says, one thread");
+        rescue(engine_, make_);
+#if POD_DISPATCHER_BENCH_SQLITE
+        rescue(std::string(sqlite_engine), StoreFactory<sqlite_test::ScratchStore>{scratch_sqlite_store});
+#endif
+    }
+
+    /// The rows of one engine, one per number of live pods, take turns. A store serves
+    /// live / 100 rescues, so that the pods its rescues find stale are at most a tenth as
+    /// many as the live ones.
+    template <class E>
+    void rescue(const std::string& engine, StoreFactory<E> make)
+    {
+        together([&] {
+            for (std::size_t live : scale_.live_pods) {
+                const Where where{1, Layout::separate, Shape{0, 0, live}, few_calls};
+                const std::size_t rescues = std::max<std::size_t>(1, live / 100);
+                time(point("rescue_stale_pods", engine, where), where,
+                     [make, live, rescues] { return std::make_unique<RescueFixture<E>>(make, live, rescues); });
+            }
+        });
+    }
+
     static Point point(std::string operation, std::string engine, const Where& where)
     {
         return Point{std::move(operation), std::move(engine), where.threads, where.layout, where.shape};
@@ -223,18 +315,22 @@ private:
         if (--nesting_ > 0) {
             return;
         }
-        for (const Measurement& m : measure_together(queued_)) {
-            report_.add(m);
+        const std::vector<Measurement> measured = measure_together(queued_);
+        for (std::size_t i = 0; i < measured.size(); ++i) {
+            report_.add(measured[i], std::move(queued_written_[i]));
         }
         queued_.clear();
+        queued_written_.clear();
     }
 
     /// Queues a row, to be measured by the enclosing together(). The row outlives the
-    /// call: make_fixture holds what it needs by value, or members.
+    /// call: make_fixture holds what it needs by value, or members. written: what each of
+    /// its calls wrote, where that was counted.
     template <class MakeFixture>
-    void time(const Point& point, const Where& where, MakeFixture make_fixture)
+    void time(const Point& point, const Where& where, MakeFixture make_fixture, WrittenPerCall written = {})
     {
         queued_.emplace_back(point, where.per_lane, repeats_for(where), std::move(make_fixture), problems_);
+        queued_written_.push_back(std::move(written));
     }
 
     /// A row compared across thread counts is timed in the long repeats several threads
@@ -337,6 +433,7 @@ private:
     Report& report_;
     std::vector<std::string> problems_;
     std::vector<Timing> queued_;
+    std::vector<WrittenPerCall> queued_written_; ///< Beside each queued row; empty: not counted.
     int nesting_ = 0; ///< Calls of together() under way.
 };
 
