@@ -130,17 +130,24 @@ public:
 
     Result<std::optional<Pod>> find_pod(std::string_view id) { return find_in(&detail::Stripe::pods, id, Intent::update); }
 
+    /// Reads each stripe as its last committed unit left it, not all of them at one moment:
+    /// it locks only the stripes whose pods' ages say they hold a match, so that finding a
+    /// few stale pods costs the same among many live ones as among few.
     Result<std::vector<Pod>> find_pods(const PodQuery& q)
     {
         return read([&](detail::UnitOfWork& unit) -> Result<std::vector<Pod>> {
             std::vector<Pod> found;
-            BOOST_OUTCOME_TRY(lock_all(unit, Intent::read));
-            for (detail::Stripe& stripe : stripes_.all()) {
-                stripe.pod_index.for_each_match(q, [&](std::string_view id) { found.push_back(stripe.pods.find(id)->second); });
+            for (std::size_t i = 0; i < detail::Stripes::count; ++i) {
+                if (!(stripes_.pod_ages().oldest(q.status, i) < q.communicated_before)) {
+                    continue;
+                }
+                BOOST_OUTCOME_TRY(auto stripe, open_at(unit, i, Intent::read));
+                stripe->pod_index.for_each_match(q, [&](std::string_view id) { found.push_back(stripe->pods.find(id)->second); });
             }
             return found;
         });
     }
+
     Result<void> insert_pod(const Pod& pod) { return insert_into(&detail::Stripe::pods, pod); }
     Result<std::optional<Pod>> update_pod(const FieldUpdate<Pod>& u) { return update_in(&detail::Stripe::pods, u); }
 
@@ -370,7 +377,7 @@ private:
 
     std::size_t forget_terminated_pods()
     {
-        return erase_where(&detail::Stripe::pods, [&](const Pod& pod) {
+        const std::size_t dropped = erase_where(&detail::Stripe::pods, [&](const Pod& pod) {
             const detail::HashedKey key{pod.id};
             detail::Stripe& stripe = stripes_[detail::Stripes::index_of(key)];
             const bool forget = pod.status == PodStatus::terminated && !stripe.pod_owners.contains(key);
@@ -379,6 +386,11 @@ private:
             }
             return forget;
         });
+        // Every stripe is held, and this unit cannot fail from here: publish at once.
+        for (std::size_t i = 0; i < detail::Stripes::count; ++i) {
+            stripes_.pod_ages().publish(i, stripes_[i].pod_index);
+        }
+        return dropped;
     }
 
     std::size_t forget_finished_tasks()
@@ -441,7 +453,7 @@ private:
             }
             unit.on_rollback([&map, id = std::string_view(it->first)] { map.erase(map.find(id)); });
             if constexpr (std::is_same_v<V, Pod>) {
-                index_new_pod(unit, *stripe, it->first, it->second);
+                index_new_pod(unit, detail::Stripes::index_of(detail::HashedKey{value.id}), it->first, it->second);
             }
             return boost::outcome_v2::success();
         });
@@ -463,7 +475,7 @@ private:
             if constexpr (std::is_same_v<V, Pod>) {
                 const detail::PodIndexKey before{stored.status, stored.last_communicated, it->first};
                 apply_changes(stored, u);
-                reindex_pod(unit, *stripe, before, stored);
+                reindex_pod(unit, detail::Stripes::index_of(key), before, stored);
             } else {
                 apply_changes(stored, u);
             }
@@ -471,25 +483,39 @@ private:
         });
     }
 
-    /// Puts a pod just stored into its stripe's index; undone before the pod's removal.
-    static void index_new_pod(detail::UnitOfWork& unit, detail::Stripe& stripe, std::string_view id, const Pod& pod)
+    /// Publishes the pod ages of the stripe at index when the unit commits, still holding
+    /// the stripe: a unit that rolls back never shows what it undid.
+    void publish_pod_ages_on_commit(detail::UnitOfWork& unit, std::size_t index)
     {
-        stripe.pod_index.insert(pod.status, pod.last_communicated, id);
-        unit.on_rollback([&index = stripe.pod_index, key = detail::PodIndexKey{pod.status, pod.last_communicated, id}] {
-            index.erase(key);
+        unit.on_commit([&ages = stripes_.pod_ages(), index, &stripe = stripes_[index]] {
+            ages.publish(index, stripe.pod_index);
         });
     }
 
-    /// Moves a pod's entry in its stripe's index from where its fields before put it.
-    static void reindex_pod(detail::UnitOfWork& unit, detail::Stripe& stripe, const detail::PodIndexKey& before,
-                            const Pod& after)
+    /// Puts a pod just stored into the index of its stripe, at `index`; undone before the
+    /// pod's removal.
+    void index_new_pod(detail::UnitOfWork& unit, std::size_t index, std::string_view id, const Pod& pod)
+    {
+        detail::PodIndex& pods = stripes_[index].pod_index;
+        if (pods.insert(pod.status, pod.last_communicated, id)) {
+            publish_pod_ages_on_commit(unit, index);
+        }
+        unit.on_rollback([&pods, key = detail::PodIndexKey{pod.status, pod.last_communicated, id}] { pods.erase(key); });
+    }
+
+    /// Moves a pod's entry in the index of its stripe, at `index`, from where its fields
+    /// before put it.
+    void reindex_pod(detail::UnitOfWork& unit, std::size_t index, const detail::PodIndexKey& before, const Pod& after)
     {
         if (!before.moved_by(after)) {
             return;
         }
+        detail::PodIndex& pods = stripes_[index].pod_index;
         const detail::PodIndexKey now{after.status, after.last_communicated, before.id};
-        stripe.pod_index.move(before, now);
-        unit.on_rollback([&index = stripe.pod_index, before, now] { index.move(now, before); });
+        if (pods.move(before, now)) {
+            publish_pod_ages_on_commit(unit, index);
+        }
+        unit.on_rollback([&pods, before, now] { pods.move(now, before); });
     }
 
     /// The stored dispatcher an index maps key to, with its stripe locked, or nullptr.

@@ -175,8 +175,11 @@ public:
     SharedEventLog& event_log_of(std::size_t index) noexcept { return event_logs_[index % event_log_count]; }
     std::array<SharedEventLog, event_log_count>& event_logs() noexcept { return event_logs_; }
 
+    PodAges<count>& pod_ages() noexcept { return pod_ages_; }
+
 private:
     std::array<Stripe, count> stripes_;
+    PodAges<count> pod_ages_;
     std::array<SharedEventLog, event_log_count> event_logs_;
 };
 

@@ -175,6 +175,14 @@ public:
         undo_.emplace<Action>(std::forward<Args>(args)...);
     }
 
+    /// Registers what to do when the unit commits, before it lets go of its locks; a unit
+    /// that does not commit never does it.
+    template <class Action>
+    void on_commit(Action&& action)
+    {
+        on_commit_.emplace<std::decay_t<Action>>(std::forward<Action>(action));
+    }
+
     /// Registers Action{args...}, to run when the unit commits, before it lets go of its
     /// locks; a unit that does not commit never runs it.
     template <class Action, class... Args>
