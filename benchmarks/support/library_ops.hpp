@@ -45,7 +45,7 @@ template <Store S>
 void dispatch_for(S& store, const std::string& pod, Tally& tally)
 {
     DispatchOptions options;
-    options.on_retry = [&tally](const std::error_code&) { ++tally.conflicts; };
+    options.retry.on_retry = [&tally](const std::error_code&) { ++tally.conflicts; };
     for (int attempt = 0;; ++attempt) {
         auto task = dispatch_next_task(store, pod, options);
         if (task || task.error() != Errc::conflict || attempt == max_conflicts_per_operation) {

@@ -11,6 +11,7 @@
 #include <pod_dispatcher/json.hpp>
 #include <pod_dispatcher/operations.hpp>
 #include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/retry.hpp>
 #include <pod_dispatcher/rules.hpp>
 #include <pod_dispatcher/store.hpp>
 #include <pod_dispatcher/store_contents.hpp>

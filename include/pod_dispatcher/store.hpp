@@ -9,6 +9,7 @@
 #include <pod_dispatcher/error.hpp>
 #include <pod_dispatcher/events.hpp>
 #include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/retry.hpp>
 #include <pod_dispatcher/update.hpp>
 
 #include <concepts>
@@ -118,6 +119,11 @@ struct UnitOfWorkArchetype {
 /// pod's dispatcher first, so that such a store orders them with the dispatches of that
 /// pod. A store without the member pays no such read.
 ///
+/// Optional: `s.conflict_backoff()` -> `Backoff` (retry.hpp): how long an operation waits,
+/// at random, before it retries a conflict, unless its RetryPolicy says otherwise. For a
+/// store whose round trips cost milliseconds, so that callers racing on one dispatcher
+/// spread out rather than collide again; a store without the member retries at once.
+///
 /// Rules every member keeps:
 /// - A member called outside any unit of work is atomic on its own.
 /// - Ids are non-empty byte strings, compared byte for byte: any length, NUL bytes and
@@ -161,6 +167,20 @@ bool keeps_units_apart_by_dispatcher(S& s)
         return s.keeps_units_apart_by_dispatcher();
     } else {
         return false;
+    }
+}
+
+/// The wait before a retry that s asks for (the optional member above); none for a
+/// store without the member.
+template <Store S>
+Backoff conflict_backoff(S& s)
+{
+    if constexpr (requires {
+                      { s.conflict_backoff() } -> std::convertible_to<Backoff>;
+                  }) {
+        return s.conflict_backoff();
+    } else {
+        return Backoff{};
     }
 }
 

@@ -72,3 +72,20 @@ TEST_CASE("the operations run against any Store, here the archetype", "[store]")
         REQUIRE(new_pod_dispatcher("g", {}, {}).insert(store).error() == Errc::store_unavailable);
     }
 }
+
+namespace {
+/// The archetype with the optional member that asks for a wait before a retry.
+struct SlowArchetype : Archetype<> {
+    static Backoff conflict_backoff() { return Backoff{std::chrono::milliseconds(1), std::chrono::milliseconds(8)}; }
+};
+} // namespace
+
+TEST_CASE("a store's wait before a retry is its conflict_backoff, or none without the member", "[store]")
+{
+    Archetype<> plain;
+    SlowArchetype slow;
+    MemoryStore memory;
+    REQUIRE(conflict_backoff(plain) == Backoff{});
+    REQUIRE(conflict_backoff(memory) == Backoff{});
+    REQUIRE(conflict_backoff(slow) == Backoff{std::chrono::milliseconds(1), std::chrono::milliseconds(8)});
+}

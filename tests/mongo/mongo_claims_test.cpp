@@ -199,7 +199,7 @@ TEST_CASE("MongoStore without transactions claims a dispatcher before writing fo
     require_claims_mode(store);
     seed_two(store);
     pd::DispatchOptions options;
-    options.max_attempts = 3;
+    options.retry.max_attempts = 3;
 
     SECTION("a claim another unit holds on the count read keeps the dispatch out: conflict, nothing written")
     {

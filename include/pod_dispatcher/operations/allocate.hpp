@@ -3,11 +3,13 @@
 
 // allocate: a task is given a container; its group's dispatcher queues it.
 
+#include <pod_dispatcher/detail/operations/retry.hpp>
 #include <pod_dispatcher/detail/operations/transitions.hpp>
 #include <pod_dispatcher/detail/operations/validate.hpp>
 #include <pod_dispatcher/dispatcher.hpp>
 #include <pod_dispatcher/operations/upsert.hpp>
 #include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/retry.hpp>
 #include <pod_dispatcher/rules.hpp>
 #include <pod_dispatcher/store.hpp>
 
@@ -174,6 +176,20 @@ inline Pod stored_pod(Pod pod, Timestamp at)
     return pod;
 }
 
+/// Stores the first dispatcher of d's group. One of the group stored since this unit
+/// looked (by an allocate racing it) means the race was lost: Errc::conflict, so that a
+/// retry queues the task in it.
+template <Store S>
+Result<void> insert_first_dispatcher(S& store, const PodDispatcher& d)
+{
+    auto inserted = store.insert_dispatcher(d);
+    if (inserted || inserted.error() != Errc::duplicate_key) {
+        return inserted;
+    }
+    BOOST_OUTCOME_TRY(auto rival, store.find_dispatcher(by_group_id(d.group_id), Projection{false, 0}));
+    return rival ? Result<void>{Errc::conflict} : inserted;
+}
+
 /// Writes u to before, the dispatcher as read.
 template <Store S>
 Result<void> write_placement(S& store, const PodDispatcher& before, const DispatcherUpdate& u)
@@ -209,7 +225,7 @@ Result<Allocation> try_allocate(S& store, const Task& task, const Pod& pod, Gues
         if (stored) {
             BOOST_OUTCOME_TRY(write_placement(store, before, placing(placement, expected, pod.id, at)));
         } else {
-            BOOST_OUTCOME_TRY(store.insert_dispatcher(done.dispatcher));
+            BOOST_OUTCOME_TRY(insert_first_dispatcher(store, done.dispatcher));
         }
         BOOST_OUTCOME_TRY(done.task, mark_allocated(store, expected, at));
         const Event allocated = task_event(done.task, EventType::container_allocated, at);
@@ -237,18 +253,26 @@ Guesses guesses_for(S& store, const Task& task)
 /// within a task group; adds pod to it while the group takes another pod, storing pod if
 /// it was added (heard from now, unless pod.last_communicated says when); marks task
 /// container-allocated. Writes only the ids it adds, not the queue. All or nothing; on
-/// success task, and pod if it was stored, are as stored after.
+/// success task, and pod if it was stored, are as stored after. A conflict (another
+/// allocate, or a dispatch, wrote the group's dispatcher first) is retried as retry says;
+/// a policy that allows no try is Errc::invalid_argument.
 template <Store S>
-Result<PodDispatcher> allocate(S& store, Task& task, Pod& pod)
+Result<PodDispatcher> allocate(S& store, Task& task, Pod& pod, const RetryPolicy& retry = {})
 {
-    BOOST_OUTCOME_TRY(detail::check(!task.id.empty() && !pod.id.empty()));
+    BOOST_OUTCOME_TRY(detail::check(!task.id.empty() && !pod.id.empty() && detail::valid_policy(retry)));
     const Timestamp at = now();
-    const detail::Guesses guesses = detail::guesses_for(store, task);
-    auto done = detail::try_allocate(store, task, pod, guesses, at);
-    const bool guessed_wrong = !done && (done.error() == Errc::conflict || done.error() == Errc::duplicate_key);
-    if (guessed_wrong && guesses.any()) {
-        done = detail::try_allocate(store, task, pod, detail::Guesses{}, at);
-    }
+    detail::Guesses guesses = detail::guesses_for(store, task);
+    auto attempt = [&] {
+        auto done = detail::try_allocate(store, task, pod, guesses, at);
+        const bool guessed_wrong = !done && (done.error() == Errc::conflict || done.error() == Errc::duplicate_key);
+        if (guessed_wrong && guesses.any()) {
+            // A wrong guess is no lost race: the first try that reads everything follows.
+            done = detail::try_allocate(store, task, pod, detail::Guesses{}, at);
+        }
+        guesses = detail::Guesses{};
+        return done;
+    };
+    auto done = detail::retry_conflicts(store, retry, attempt);
     BOOST_OUTCOME_TRY(done);
     task = std::move(done.value().task);
     if (done.value().pod) {

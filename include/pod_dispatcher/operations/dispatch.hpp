@@ -10,26 +10,24 @@
 #include <pod_dispatcher/detail/operations/validate.hpp>
 #include <pod_dispatcher/dispatcher.hpp>
 #include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/retry.hpp>
 #include <pod_dispatcher/store.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 namespace pod_dispatcher {
 
 /// How dispatch_next_task retries and reads.
 struct DispatchOptions {
-    int max_attempts = 16;         ///< Tries before a conflict is returned to the caller.
+    RetryPolicy retry{};
     /// The most queue ids read at a time: a dispatch reads the head, then as many more
     /// as this when it has to skip tasks.
     std::size_t queue_window = 16;
-    std::function<void(const std::error_code&)> on_retry{}; ///< Called with each conflict retried.
 };
 
 namespace detail {
@@ -114,23 +112,16 @@ struct AssignNextTask {
 /// The whole step a pod takes when it asks for work: finds the pod's dispatcher and
 /// assigns the pod its next task, re-reading and retrying on conflict. Reads only the head
 /// of the queue. Returns the task, or an empty optional when the queue holds none the pod
-/// may run; either way the pod was heard from now. Errc::pod_busy when the pod runs a
-/// task, precondition_failed when it is not running (a terminated pod included),
+/// may run; either way the pod was heard from now. Errc::invalid_argument for an empty
+/// id, a queue_window of 0 or a retry policy that allows no try (or waits less than
+/// nothing); pod_busy when the pod runs a task, precondition_failed when it is not running (a terminated pod included),
 /// not_found when it is not stored, pod_not_in_dispatcher when no dispatcher holds it.
 template <Store S>
 Result<std::optional<Task>> dispatch_next_task(S& store, std::string_view pod_id, const DispatchOptions& options = {})
 {
-    if (pod_id.empty() || options.queue_window == 0) {
-        return Errc::invalid_argument;
-    }
-    return detail::retry_conflicts(
-        options.max_attempts, [&] { return detail::try_dispatch(store, pod_id, options.queue_window); },
-        [&](const std::error_code& conflict) {
-            if (options.on_retry) {
-                options.on_retry(conflict);
-            }
-            return true;
-        });
+    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty() && options.queue_window > 0 && detail::valid_policy(options.retry)));
+    return detail::retry_conflicts(store, options.retry,
+                                   [&] { return detail::try_dispatch(store, pod_id, options.queue_window); });
 }
 
 } // namespace pod_dispatcher

@@ -8,6 +8,7 @@
 #include <pod_dispatcher/detail/operations/transitions.hpp>
 #include <pod_dispatcher/detail/operations/validate.hpp>
 #include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/retry.hpp>
 #include <pod_dispatcher/rules.hpp>
 #include <pod_dispatcher/store.hpp>
 
@@ -96,17 +97,19 @@ Result<void> try_finish(S& store, std::string_view pod_id, TaskStatus outcome, T
 /// dispatched or started on it. All or nothing.
 ///
 /// A conflict (the call lost a race with another on the pod or its dispatcher) is
-/// retried, up to detail::conflict_attempts tries, while the pod runs the task the first
-/// try found; once it runs another, the conflict is returned.
+/// retried as retry says while the pod runs the task the first try found; once it runs
+/// another, the conflict is returned. A retry policy that allows no try (or waits less
+/// than nothing) is Errc::invalid_argument.
 template <Store S>
-Result<void> finish_task(S& store, std::string_view pod_id, TaskStatus outcome)
+Result<void> finish_task(S& store, std::string_view pod_id, TaskStatus outcome, const RetryPolicy& retry = {})
 {
     BOOST_OUTCOME_TRY(detail::check(!pod_id.empty() &&
-                                    (outcome == TaskStatus::succeeded || outcome == TaskStatus::failed)));
+                                    (outcome == TaskStatus::succeeded || outcome == TaskStatus::failed) &&
+                                    detail::valid_policy(retry)));
     const Timestamp at = now();
     detail::FinishTries tries;
     return detail::retry_conflicts(
-        detail::conflict_attempts, [&] { return detail::try_finish(store, pod_id, outcome, at, tries); },
+        store, retry, [&] { return detail::try_finish(store, pod_id, outcome, at, tries); },
         [&](const std::error_code&) { return !tries.moved_on; });
 }
 

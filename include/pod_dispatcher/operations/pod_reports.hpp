@@ -9,6 +9,7 @@
 #include <pod_dispatcher/detail/operations/retry.hpp>
 #include <pod_dispatcher/detail/operations/transitions.hpp>
 #include <pod_dispatcher/detail/operations/validate.hpp>
+#include <pod_dispatcher/retry.hpp>
 #include <pod_dispatcher/rules.hpp>
 #include <pod_dispatcher/store.hpp>
 
@@ -74,25 +75,27 @@ Result<void> try_heartbeat(S& store, std::string_view pod_id, Timestamp at)
 /// The pod's agent made first contact: an initializing or starting pod becomes running
 /// (event pod_status_changed), a running one stays so; either way it was heard from now.
 /// Errc::invalid_argument for an empty id; not_found when the pod is not stored;
-/// precondition_failed when it is decommissioned or terminated. All or nothing.
+/// precondition_failed when it is decommissioned or terminated. All or nothing. A
+/// conflict is retried as retry says (a policy that allows no try is invalid_argument).
 template <Store S>
-Result<void> mark_pod_running(S& store, std::string_view pod_id)
+Result<void> mark_pod_running(S& store, std::string_view pod_id, const RetryPolicy& retry = {})
 {
-    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty()));
+    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty() && detail::valid_policy(retry)));
     const Timestamp at = now();
-    return detail::retry_conflicts([&] { return detail::try_mark_running(store, pod_id, at); });
+    return detail::retry_conflicts(store, retry, [&] { return detail::try_mark_running(store, pod_id, at); });
 }
 
 /// The pod is alive: it was heard from now, and the task it runs (dispatched or started
 /// on it, in the execution it runs) has its last_heartbeat now. Errc::invalid_argument for
 /// an empty id; not_found when the pod is not stored; precondition_failed when it is
-/// terminated. All or nothing.
+/// terminated. All or nothing. A conflict is retried as retry says (a policy that allows
+/// no try is invalid_argument).
 template <Store S>
-Result<void> heartbeat(S& store, std::string_view pod_id)
+Result<void> heartbeat(S& store, std::string_view pod_id, const RetryPolicy& retry = {})
 {
-    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty()));
+    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty() && detail::valid_policy(retry)));
     const Timestamp at = now();
-    return detail::retry_conflicts([&] { return detail::try_heartbeat(store, pod_id, at); });
+    return detail::retry_conflicts(store, retry, [&] { return detail::try_heartbeat(store, pod_id, at); });
 }
 
 } // namespace pod_dispatcher

@@ -7,6 +7,7 @@
 #include <pod_dispatcher/detail/operations/retry.hpp>
 #include <pod_dispatcher/operations/terminate_pod.hpp>
 #include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/retry.hpp>
 #include <pod_dispatcher/rules.hpp>
 #include <pod_dispatcher/store.hpp>
 
@@ -27,6 +28,7 @@ struct RescueOptions {
     /// A pod running or decommissioned, not heard from for this long, is dead or hung.
     std::chrono::milliseconds heartbeat_timeout = std::chrono::minutes(7);
     Timestamp now{}; ///< The time the timeouts count back from; unset: pod_dispatcher::now().
+    RetryPolicy retry{}; ///< How each pod's termination retries a conflict.
 };
 
 /// What rescue_stale_pods did.
@@ -68,19 +70,21 @@ Result<std::vector<Pod>> stale_pods(S& store, const StaleCutoffs& cutoffs)
 /// terminated, meanwhile is left alone, so rescuers racing in several processes terminate
 /// each pod once.
 ///
-/// Errc::invalid_argument for a timeout of zero or less. On a store error, returns the
-/// error; the pods terminated before it stay so.
+/// Errc::invalid_argument for a timeout of zero or less, or a retry policy that allows no
+/// try. On a store error, returns the error; the pods terminated before it stay so.
 template <Store S>
 Result<RescueReport> rescue_stale_pods(S& store, const RescueOptions& options)
 {
-    BOOST_OUTCOME_TRY(detail::check(options.startup_timeout.count() > 0 && options.heartbeat_timeout.count() > 0));
+    BOOST_OUTCOME_TRY(detail::check(options.startup_timeout.count() > 0 && options.heartbeat_timeout.count() > 0 &&
+                                    detail::valid_policy(options.retry)));
     const Timestamp reference = options.now == Timestamp{} ? now() : options.now;
     const StaleCutoffs cutoffs{reference - options.startup_timeout, reference - options.heartbeat_timeout};
     BOOST_OUTCOME_TRY(auto stale, detail::stale_pods(store, cutoffs));
     const auto still_stale = [&cutoffs](const Pod& pod) { return staleness(pod, cutoffs); };
     RescueReport report;
     for (const Pod& pod : stale) {
-        auto done = detail::retry_conflicts([&] { return detail::try_terminate(store, pod.id, now(), still_stale); });
+        auto done = detail::retry_conflicts(store, options.retry,
+                                            [&] { return detail::try_terminate(store, pod.id, now(), still_stale); });
         if (!done && done.error() == Errc::not_found) {
             continue; // deleted meanwhile: nothing left to rescue
         }

@@ -9,6 +9,7 @@
 #include <pod_dispatcher/detail/operations/validate.hpp>
 #include <pod_dispatcher/operations/remove_pod.hpp>
 #include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/retry.hpp>
 #include <pod_dispatcher/rules.hpp>
 #include <pod_dispatcher/store.hpp>
 
@@ -118,14 +119,18 @@ Result<Termination> try_terminate(S& store, std::string_view pod_id, Timestamp a
 ///
 /// Returns the stranded task as stored after, or an empty optional when the pod ran none.
 /// A pod already terminated gives an empty optional and writes nothing.
-/// Errc::invalid_argument for an empty id; not_found when the pod is not stored.
+/// Errc::invalid_argument for an empty id (or a retry policy that allows no try); not_found
+/// when the pod is not stored. A conflict is retried as retry says.
 template <Store S>
-Result<std::optional<Task>> terminate_pod(S& store, std::string_view pod_id, std::string_view reason)
+Result<std::optional<Task>> terminate_pod(S& store, std::string_view pod_id, std::string_view reason,
+                                          const RetryPolicy& retry = {})
 {
-    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty()));
+    BOOST_OUTCOME_TRY(detail::check(!pod_id.empty() && detail::valid_policy(retry)));
     const Timestamp at = now();
     const auto always = [reason](const Pod&) { return std::optional<std::string_view>{reason}; };
-    BOOST_OUTCOME_TRY(auto done, detail::retry_conflicts([&] { return detail::try_terminate(store, pod_id, at, always); }));
+    BOOST_OUTCOME_TRY(auto done, detail::retry_conflicts(store, retry, [&] {
+        return detail::try_terminate(store, pod_id, at, always);
+    }));
     return std::move(done.stranded);
 }
 

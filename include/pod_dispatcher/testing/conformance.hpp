@@ -49,6 +49,7 @@
 #include <pod_dispatcher/testing/suites/random_interleavings.hpp>
 #include <pod_dispatcher/testing/suites/remove_pod.hpp>
 #include <pod_dispatcher/testing/suites/rescue_stale_pods.hpp>
+#include <pod_dispatcher/testing/suites/retries.hpp>
 #include <pod_dispatcher/testing/suites/store_members.hpp>
 #include <pod_dispatcher/testing/suites/task_groups.hpp>
 #include <pod_dispatcher/testing/suites/terminate_pod.hpp>
@@ -105,6 +106,8 @@ constexpr bool filterable(std::string_view name) noexcept
     POD_DISPATCHER_KIT_CASE(name, Maker, "heartbeat", "[behaviour]", heartbeat_suite)                               \
     POD_DISPATCHER_KIT_CASE(name, Maker, "terminate_pod", "[behaviour]", terminate_pod_suite)                       \
     POD_DISPATCHER_KIT_CASE(name, Maker, "rescue_stale_pods", "[behaviour]", rescue_stale_pods_suite)               \
+    POD_DISPATCHER_KIT_CASE(name, Maker, "every operation that retries a conflict follows its RetryPolicy",        \
+                            "[behaviour]", retries_suite)                                                          \
     POD_DISPATCHER_KIT_CASE(name, Maker, "many pods race for the tasks of one dispatcher", "[behaviour]",           \
                             race_suite)                                                                            \
     POD_DISPATCHER_KIT_CASE(name, Maker, "update_task", "[behaviour][store]", update_task_suite)                    \

@@ -167,7 +167,7 @@ WorkerReport run_race_worker(S& store, const RacePlan& plan, int worker)
 {
     WorkerReport report;
     DispatchOptions options;
-    options.max_attempts = plan.max_attempts;
+    options.retry.max_attempts = plan.max_attempts;
     for (const std::string& pod : pods_asked_by(plan, worker)) {
         const auto task = dispatch_next_task(store, pod, options);
         if (!task) {

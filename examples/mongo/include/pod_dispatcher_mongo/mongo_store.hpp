@@ -128,6 +128,10 @@ public:
         return !caps || caps.value().mode == TransactionMode::claims;
     }
 
+    /// How long an operation waits, at random, before it retries a conflict
+    /// (pod_dispatcher/store.hpp): MongoStoreOptions::conflict_backoff.
+    pod_dispatcher::Backoff conflict_backoff() const noexcept { return state_->connection->options().conflict_backoff; }
+
     /// The message of the last backend failure any thread met, for logs. It comes from
     /// the driver or the server and may quote ids.
     std::string last_error_message() const { return state_->connection->last_error_message(); }

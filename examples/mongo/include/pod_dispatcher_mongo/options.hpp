@@ -3,6 +3,8 @@
 
 // How a MongoStore is set up, and what it guarantees for a unit of work.
 
+#include <pod_dispatcher/retry.hpp>
+
 #include <bson/bson.h>
 
 #include <chrono>
@@ -69,6 +71,12 @@ struct MongoStoreOptions {
     /// writes nothing in the last quarter of its claim's lease; clocks of the machines
     /// sharing a database must agree to well within a quarter of it.
     std::chrono::milliseconds claim_lease{30'000};
+    /// The random wait before an operation retries a conflict, unless its RetryPolicy
+    /// says otherwise: up to as long as the try that lost took (2 ms at least), doubling
+    /// each retry, up to a second. A unit costs several round trips, and callers that lost
+    /// a race on one dispatcher must spread out over a few units' time rather than
+    /// collide again, for as long as the winners keep it busy.
+    pod_dispatcher::Backoff conflict_backoff{std::chrono::milliseconds(2), std::chrono::seconds(1)};
 };
 
 } // namespace pod_dispatcher_mongo

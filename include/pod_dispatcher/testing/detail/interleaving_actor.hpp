@@ -262,7 +262,7 @@ private:
     void dispatch(const std::string& pod_id)
     {
         DispatchOptions options;
-        options.max_attempts = 1'000; // a conflict here would mean a livelock, not bad luck
+        options.retry.max_attempts = 1'000; // a conflict here would mean a livelock, not bad luck
         const bool was_terminated = pods_.known_terminated(pod_id);
         auto r = dispatch_next_task(store_, pod_id, options);
         expect_report("dispatch_next_task", pod_id, was_terminated, r,

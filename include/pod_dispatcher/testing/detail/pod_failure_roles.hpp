@@ -119,7 +119,7 @@ void run_pod_agent(S& store, const std::string& pod_id, bool doomed, const PodFa
         return;
     }
     DispatchOptions options;
-    options.max_attempts = 100;
+    options.retry.max_attempts = 100;
     while (alive()) {
         const auto task = until_settled(alive, [&] { return dispatch_next_task(store, pod_id, options); });
         if (!went_through(task, "dispatch_next_task", note) || !task.value()) {

@@ -4,7 +4,6 @@
 // dispatch_next_task: the whole step a pod takes when it asks for work.
 
 #include <pod_dispatcher/operations.hpp>
-#include <pod_dispatcher/testing/faulty_store.hpp>
 #include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher/testing/testable_store.hpp>
 #include <pod_dispatcher/testing/unchanged.hpp>
@@ -13,7 +12,6 @@
 
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 namespace pod_dispatcher::testing {
@@ -37,7 +35,6 @@ void dispatch_next_task_suite()
 {
     auto owned = M::make();
     auto& store = *owned;
-    using S = store_of<M>;
     seed(store, enabled_project());
     seed(store, running_pod("p1"));
 
@@ -100,45 +97,6 @@ void dispatch_next_task_suite()
         seeded_dispatcher(store, {}, {"p1"});
         const auto task = require_only_heard_from(store, "p1", [&] { return dispatch_next_task(store, "p1"); });
         REQUIRE(task == std::nullopt);
-    }
-    SECTION("a conflict is retried, and each retry reported")
-    {
-        seed(store, dispatchable_task("t1"));
-        seed(store, new_pod_dispatcher("group", {"t1"}, {"p1"}));
-        FaultyStore<S> racing{store};
-        racing.fail_at(2, Errc::conflict); // the first attempt's first read loses a race
-        std::vector<std::error_code> retried;
-        DispatchOptions options;
-        options.on_retry = [&](const std::error_code& e) { retried.push_back(e); };
-        auto task = dispatch_next_task(racing, "p1", options);
-        REQUIRE(task);
-        REQUIRE(task.value());
-        REQUIRE(task.value()->id == "t1");
-        REQUIRE(retried == std::vector<std::error_code>{Errc::conflict});
-    }
-    SECTION("a conflict on the last attempt is returned, and nothing is written")
-    {
-        seed(store, dispatchable_task("t1"));
-        seed(store, new_pod_dispatcher("group", {"t1"}, {"p1"}));
-        const Unchanged unchanged{store};
-        FaultyStore<S> racing{store};
-        racing.fail_at(2, Errc::conflict);
-        DispatchOptions options;
-        options.max_attempts = 1;
-        REQUIRE(dispatch_next_task(racing, "p1", options).error() == Errc::conflict);
-        REQUIRE(unchanged());
-    }
-    SECTION("another error is not retried")
-    {
-        seed(store, dispatchable_task("t1"));
-        seed(store, new_pod_dispatcher("group", {"t1"}, {"p1"}));
-        FaultyStore<S> failing{store};
-        failing.fail_at(2);
-        int retries = 0;
-        DispatchOptions options;
-        options.on_retry = [&](const std::error_code&) { ++retries; };
-        REQUIRE(dispatch_next_task(failing, "p1", options).error() == Errc::store_unavailable);
-        REQUIRE(retries == 0);
     }
     SECTION("a pod that is not stored is not_found, and nothing is written")
     {

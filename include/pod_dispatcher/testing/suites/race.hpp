@@ -7,9 +7,11 @@
 // how many run.
 
 #include <pod_dispatcher/operations.hpp>
+#include <pod_dispatcher/retry.hpp>
 #include <pod_dispatcher/testing/detail/iterations.hpp>
 #include <pod_dispatcher/testing/interleaving_options.hpp>
 #include <pod_dispatcher/testing/invariants.hpp>
+#include <pod_dispatcher/testing/samples.hpp>
 #include <pod_dispatcher/testing/seeding.hpp>
 #include <pod_dispatcher/testing/testable_store.hpp>
 
@@ -18,10 +20,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace pod_dispatcher::testing {
@@ -98,39 +102,99 @@ void race_once(const InterleavingOptions& options, const Ask& ask)
     REQUIRE(broken.empty());
 }
 
-/// Races as many times as options say, each through ask, in half the budget: the suite
-/// has two ways of asking. Says how many ran.
-template <StoreMaker M, class Ask>
-void race_repeatedly(const char* through, const InterleavingOptions& options, const Ask& ask)
+/// One race on a fresh store: allocation_race_tasks tasks of one task group that has no
+/// dispatcher yet, each allocated with a pod of its own at once, by options.threads
+/// threads. They all land in one dispatcher, in task_group_order, each with its pod: an
+/// allocate that lost the race to create the dispatcher retries into the winner's.
+/// Fewer than a dispatch race queues: each allocate reads the whole queue.
+inline constexpr int allocation_race_tasks = 16;
+
+template <StoreMaker M>
+void allocation_race_once(const InterleavingOptions& options)
+{
+    auto owned = M::make();
+    auto& store = *owned;
+    seed(store, enabled_project());
+    std::vector<std::string> task_ids;
+    std::vector<std::string> pod_ids;
+    std::map<std::string, Task> task_of_pod;
+    for (int i = 0; i < allocation_race_tasks; ++i) {
+        task_ids.push_back("task-" + std::to_string(i));
+        pod_ids.push_back("pod-" + std::to_string(i));
+        const Task& task = task_of_pod[pod_ids.back()] = group_task(task_ids.back(), "g", i, allocation_race_tasks);
+        seed(store, task);
+    }
+    const StoreContents seeded = contents_of(store);
+    RetryPolicy retry;
+    retry.max_attempts = 1'000;
+
+    RaceResult outcome = race(pod_ids, options.threads, [&](const std::string& pod_id) -> Result<std::optional<Task>> {
+        Task task = std::as_const(task_of_pod).at(pod_id);
+        Pod pod = intent_pod(pod_id);
+        BOOST_OUTCOME_TRY(allocate(store, task, pod, retry));
+        return std::optional<Task>{};
+    });
+
+    REQUIRE(outcome.errors.empty());
+    const auto dispatchers = find(store, Query{});
+    REQUIRE(dispatchers);
+    REQUIRE(dispatchers.value().size() == 1);
+    REQUIRE(dispatchers.value()[0].task_ids == task_ids);
+    std::vector<std::string> pods = dispatchers.value()[0].pod_ids;
+    std::ranges::sort(pods);
+    std::ranges::sort(pod_ids);
+    REQUIRE(pods == pod_ids);
+    const Broken broken = invariants_broken(store, CheckedContents{contents_of(store), seeded});
+    for (const std::string& b : broken) {
+        UNSCOPED_INFO(b);
+    }
+    REQUIRE(broken.empty());
+}
+
+/// Runs race_once() as many times as options say, in a third of the budget: the suite
+/// races three ways. Says how many ran, of how many pods (each race_once's own).
+template <class Race>
+void race_repeatedly(const char* through, const InterleavingOptions& options, int pods, const Race& race_once)
 {
     IterationPlan plan = IterationPlan::from_environment(options);
-    plan.budget /= 2;
-    const auto run = run_iterations(plan, [&](std::uint64_t) { race_once<M>(options, ask); });
+    plan.budget /= 3;
+    const auto run = run_iterations(plan, [&](std::uint64_t) { race_once(); });
     std::cout << "race through " << through << ": " << run.count << " iterations of " << options.threads
-              << " threads x " << options.queued_tasks << " pods, " << run.seconds << " s\n";
+              << " threads x " << pods << " pods, " << run.seconds << " s\n";
 }
 
 } // namespace detail
 
-/// Every pod of one dispatcher asks for its task at once.
+/// Every pod of one dispatcher asks for its task at once; the tasks of a new group are
+/// allocated at once.
 template <StoreMaker M>
 void race_suite()
 {
     const InterleavingOptions options = interleaving_options_of<M>();
+    const auto racing = [&](const auto& ask) { return [&options, ask] { detail::race_once<M>(options, ask); }; };
     SECTION("through dispatch_next_task")
     {
-        detail::race_repeatedly<M>("dispatch_next_task", options, [](auto& store, const PodDispatcher&,
-                                                                     const std::string& pod_id) {
+        detail::race_repeatedly("dispatch_next_task", options, options.queued_tasks, racing([](auto& store, const PodDispatcher&,
+                                                                          const std::string& pod_id) {
             DispatchOptions dispatch;
-            dispatch.max_attempts = 1'000;
+            dispatch.retry.max_attempts = 1'000;
             return dispatch_next_task(store, pod_id, dispatch);
-        });
+        }));
+    }
+    SECTION("through allocate, of the tasks of a group that has no dispatcher yet")
+    {
+        // A quarter of the races the others run: each allocate of a race retries against
+        // every other, and a store that lets other units in mid-unit makes that slow.
+        InterleavingOptions fewer = options;
+        fewer.min_iterations = std::max<std::uint64_t>(1, options.min_iterations / 4);
+        detail::race_repeatedly("allocate", fewer, detail::allocation_race_tasks,
+                                [&options] { detail::allocation_race_once<M>(options); });
     }
     SECTION("through assign_next_task on copies that go stale, re-read on conflict")
     {
-        detail::race_repeatedly<M>(
-            "assign_next_task", options,
-            [](auto& store, const PodDispatcher& d, const std::string& pod_id) -> Result<std::optional<Task>> {
+        detail::race_repeatedly(
+            "assign_next_task", options, options.queued_tasks,
+            racing([](auto& store, const PodDispatcher& d, const std::string& pod_id) -> Result<std::optional<Task>> {
                 BOOST_OUTCOME_TRY(auto pod, store.find_pod(pod_id));
                 for (;;) {
                     BOOST_OUTCOME_TRY(auto copy, find_one_by_id(store, d.id));
@@ -139,7 +203,7 @@ void race_suite()
                         return task;
                     }
                 }
-            });
+            }));
     }
 }
 
