@@ -10,6 +10,8 @@
 
 #include <pod_dispatcher_sqlite/detail/connection.hpp>
 
+#include <pod_dispatcher_sql/queue_positions.hpp>
+
 #include <pod_dispatcher/dispatcher.hpp>
 #include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
@@ -158,71 +160,15 @@ inline Result<void> add_pods(Connection& c, std::string_view dispatcher_id, cons
     return boost::outcome_v2::success();
 }
 
-// ---- Queue positions.
-//
-// Only the order of positions means anything. A queue written whole numbers its rows
-// queue_gap apart. An id put in between two rows takes the position halfway between
-// theirs, one at the back a gap past the last, one at the front a gap before the first,
-// and no other row moves: one row written whatever the length of the queue. Each insert
-// at one spot halves the gap there; only when a gap is used up (after 32 inserts at the
-// same spot) is the whole queue written again, numbered afresh. A dequeue deletes the
-// lowest positions and renumbers nothing.
+// ---- Queue positions (pod_dispatcher_sql/queue_positions.hpp says how they are given).
 
-inline constexpr std::int64_t queue_gap = std::int64_t{1} << 32;
-
-/// The position for an id put in between the rows at before and after (none: that end of
-/// the queue), or none when no position is left between them.
-inline std::optional<std::int64_t> position_between(std::optional<std::int64_t> before,
-                                                    std::optional<std::int64_t> after)
-{
-    constexpr std::int64_t highest = std::numeric_limits<std::int64_t>::max();
-    constexpr std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
-    if (before && after) {
-        // Unsigned: the distance between two positions may exceed the largest int64.
-        const std::uint64_t gap = static_cast<std::uint64_t>(*after) - static_cast<std::uint64_t>(*before);
-        if (gap < 2) {
-            return std::nullopt;
-        }
-        return static_cast<std::int64_t>(static_cast<std::uint64_t>(*before) + gap / 2);
-    }
-    if (before) {
-        return *before > highest - queue_gap ? std::nullopt : std::optional{*before + queue_gap};
-    }
-    if (after) {
-        return *after < lowest + queue_gap ? std::nullopt : std::optional{*after - queue_gap};
-    }
-    return 0;
-}
-
-/// Where ids go into a queue: between the rows at these positions (none before the front,
-/// none after the back).
-struct Spot {
-    std::optional<std::int64_t> before;
-    std::optional<std::int64_t> after;
-};
-
-/// Positions for count ids put in, in order, at spot; none when its gap is used up.
-inline std::optional<std::vector<std::int64_t>> positions_at(Spot spot, std::size_t count)
-{
-    std::vector<std::int64_t> positions;
-    for (std::size_t i = 0; i < count; ++i) {
-        spot.before = position_between(spot.before, spot.after);
-        if (!spot.before) {
-            return std::nullopt;
-        }
-        positions.push_back(*spot.before);
-    }
-    return positions;
-}
+using pod_dispatcher_sql::Spot;
 
 /// The spot before index at of the queue of dispatcher_id, or at its back when at is
 /// unset or past the end. Reads the rows up to it (SQLite counts its way to an offset),
 /// and writes none.
 inline Result<Spot> spot_at(Connection& c, std::string_view dispatcher_id, std::optional<std::size_t> at)
 {
-    const auto nth = [](const std::vector<std::int64_t>& positions, std::size_t i) {
-        return i < positions.size() ? std::optional{positions[i]} : std::nullopt;
-    };
     if (at) {
         // The rows at indexes at - 1 and at; the front has none before it.
         const bool front = *at == 0;
@@ -230,17 +176,14 @@ inline Result<Spot> spot_at(Connection& c, std::string_view dispatcher_id, std::
                                                  " ORDER BY position LIMIT ? OFFSET ?"));
         select.bind(dispatcher_id).bind(std::int64_t{front ? 1 : 2}).bind(limit_of(front ? 0 : *at - 1));
         BOOST_OUTCOME_TRY(auto around, first_column<std::int64_t>(select));
-        if (front) {
-            return Spot{std::nullopt, nth(around, 0)};
-        }
-        if (!around.empty()) {
-            return Spot{around.front(), nth(around, 1)};
+        if (const auto spot = pod_dispatcher_sql::spot_before(*at, around)) {
+            return *spot;
         }
     }
     BOOST_OUTCOME_TRY(auto select, c.prepare("SELECT position FROM dispatcher_queue WHERE dispatcher_id = ?"
                                              " ORDER BY position DESC LIMIT 1"));
     BOOST_OUTCOME_TRY(auto last, first_column<std::int64_t>(select.bind(dispatcher_id)));
-    return Spot{nth(last, 0), std::nullopt};
+    return Spot{last.empty() ? std::nullopt : std::optional{last.front()}, std::nullopt};
 }
 
 inline Result<void> insert_queue_row(Connection& c, std::string_view dispatcher_id, std::int64_t position,
@@ -255,7 +198,7 @@ inline Result<void> insert_queue_row(Connection& c, std::string_view dispatcher_
 inline Result<void> put_queue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& task_ids)
 {
     for (std::size_t i = 0; i < task_ids.size(); ++i) {
-        BOOST_OUTCOME_TRY(insert_queue_row(c, dispatcher_id, static_cast<std::int64_t>(i) * queue_gap, task_ids[i]));
+        BOOST_OUTCOME_TRY(insert_queue_row(c, dispatcher_id, pod_dispatcher_sql::fresh_position(i), task_ids[i]));
     }
     return boost::outcome_v2::success();
 }
@@ -273,12 +216,10 @@ inline Result<void> enqueue(Connection& c, std::string_view dispatcher_id, const
                             std::optional<std::size_t> at)
 {
     BOOST_OUTCOME_TRY(const Spot spot, spot_at(c, dispatcher_id, at));
-    const auto positions = positions_at(spot, ids.size());
+    const auto positions = pod_dispatcher_sql::positions_at(spot, ids.size());
     if (!positions) {
         BOOST_OUTCOME_TRY(auto queue, queue_of(c, dispatcher_id, std::numeric_limits<std::size_t>::max()));
-        const std::size_t index = std::min(at.value_or(queue.size()), queue.size());
-        queue.insert(queue.begin() + static_cast<std::ptrdiff_t>(index), ids.begin(), ids.end());
-        return replace_queue(c, dispatcher_id, queue);
+        return replace_queue(c, dispatcher_id, pod_dispatcher_sql::with_inserted(std::move(queue), ids, at));
     }
     for (std::size_t i = 0; i < ids.size(); ++i) {
         BOOST_OUTCOME_TRY(insert_queue_row(c, dispatcher_id, (*positions)[i], ids[i]));

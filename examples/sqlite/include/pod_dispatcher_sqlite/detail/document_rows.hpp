@@ -7,7 +7,8 @@
 // the changes in memory, and writes the row back, all inside the caller's transaction.
 
 #include <pod_dispatcher_sqlite/detail/connection.hpp>
-#include <pod_dispatcher_sqlite/detail/json_codec.hpp>
+
+#include <pod_dispatcher_sql/json_text.hpp>
 
 #include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
@@ -23,6 +24,9 @@
 #include <vector>
 
 namespace pod_dispatcher_sqlite::detail {
+
+using pod_dispatcher_sql::decode;
+using pod_dispatcher_sql::encode;
 
 /// The table of a kind of document, and the columns its rows keep beside the JSON.
 template <class D>
