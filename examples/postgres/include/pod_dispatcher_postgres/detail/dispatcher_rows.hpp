@@ -19,6 +19,8 @@
 #include <pod_dispatcher_postgres/detail/connection.hpp>
 #include <pod_dispatcher_postgres/detail/sql_text.hpp>
 
+#include <pod_dispatcher_sql/dispatcher_update.hpp>
+#include <pod_dispatcher_sql/query_conditions.hpp>
 #include <pod_dispatcher_sql/queue_positions.hpp>
 
 #include <pod_dispatcher/dispatcher.hpp>
@@ -27,7 +29,6 @@
 #include <pod_dispatcher/query.hpp>
 #include <pod_dispatcher/update.hpp>
 
-#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace pod_dispatcher_postgres::detail {
@@ -45,59 +47,34 @@ using pod_dispatcher_sql::Spot;
 
 // ---- Finding dispatchers.
 
-/// Which of q's conditions are set, as the index of its statement texts.
-inline std::size_t conditions_of(const Query& q) noexcept
-{
-    return (q.id ? 1U : 0U) | (q.group_id ? 2U : 0U) | (q.pod_id ? 4U : 0U) | (q.modification_count ? 8U : 0U);
-}
-
 /// FROM and WHERE for the dispatchers d that meet the conditions set, in member order,
 /// numbered from parameter first; a pod is looked up in dispatcher_pods h.
-inline std::string matching(std::size_t set, int first)
+inline std::string matching(unsigned set, int first)
 {
+    using namespace pod_dispatcher_sql;
     std::string sql = " FROM pod_dispatchers d";
-    if ((set & 4U) != 0) {
+    if ((set & pod_id_set) != 0) {
         sql += " JOIN dispatcher_pods h ON " + same_id("h.dispatcher_id", "d.id");
     }
     sql += " WHERE TRUE";
     int n = first;
-    sql += (set & 1U) != 0 ? " AND " + same_id("d.id", parameter(n++)) : "";
-    sql += (set & 2U) != 0 ? " AND " + same_id("d.group_id", parameter(n++)) : "";
-    sql += (set & 4U) != 0 ? " AND " + same_id("h.pod_id", parameter(n++)) : "";
-    sql += (set & 8U) != 0 ? " AND d.modification_count = " + parameter(n++) : "";
+    sql += (set & id_set) != 0 ? " AND " + same_id("d.id", parameter(n++)) : "";
+    sql += (set & group_id_set) != 0 ? " AND " + same_id("d.group_id", parameter(n++)) : "";
+    sql += (set & pod_id_set) != 0 ? " AND " + same_id("h.pod_id", parameter(n++)) : "";
+    sql += (set & modification_count_set) != 0 ? " AND d.modification_count = " + parameter(n++) : "";
     return sql + " ORDER BY d.id";
-}
-
-/// The texts of one statement for each combination of conditions, so that PostgreSQL
-/// plans each with its index.
-template <class Text>
-const std::string& for_query(const Query& q, Text text)
-{
-    static const std::array<std::string, 16> texts = [&] {
-        std::array<std::string, 16> built;
-        for (std::size_t set = 0; set < built.size(); ++set) {
-            built[set] = text(set);
-        }
-        return built;
-    }();
-    return texts[conditions_of(q)];
 }
 
 /// Binds the values of q's conditions, in member order.
 inline Params& bind_query(Params& p, const Query& q)
 {
-    if (q.id) {
-        p.bytes(*q.id);
-    }
-    if (q.group_id) {
-        p.bytes(*q.group_id);
-    }
-    if (q.pod_id) {
-        p.bytes(*q.pod_id);
-    }
-    if (q.modification_count) {
-        p.integer(*q.modification_count);
-    }
+    pod_dispatcher_sql::bind_conditions(q, [&](auto value) {
+        if constexpr (std::is_same_v<decltype(value), std::int64_t>) {
+            p.integer(value);
+        } else {
+            p.bytes(value);
+        }
+    });
     return p;
 }
 
@@ -112,7 +89,7 @@ inline Params& limit(Params& p, std::size_t n)
 inline Result<std::vector<PodDispatcher>> find_dispatchers(Connection& c, const Query& q,
                                                            const pod_dispatcher::Projection& projection)
 {
-    const std::string& sql = for_query(q, [](std::size_t set) {
+    const std::string& sql = pod_dispatcher_sql::text_for(q, [](unsigned set) {
         return "SELECT d.id, d.group_id, d.modification_count, d.last_modified,"
                " CASE WHEN $1 THEN ARRAY(SELECT p.pod_id FROM dispatcher_pods p WHERE " +
                same_id("p.dispatcher_id", "d.id") +
@@ -157,7 +134,7 @@ inline std::vector<std::string> ids_of(const Rows& rows)
 inline Result<std::vector<std::string>> lock_matching(Connection& c, const Query& q)
 {
     const std::string& sql =
-        for_query(q, [](std::size_t set) { return "SELECT d.id" + matching(set, 1) + " FOR UPDATE OF d"; });
+        pod_dispatcher_sql::text_for(q, [](unsigned set) { return "SELECT d.id" + matching(set, 1) + " FOR UPDATE OF d"; });
     Params p;
     BOOST_OUTCOME_TRY(const auto rows, c.run(sql, bind_query(p, q)));
     return ids_of(rows);
@@ -194,6 +171,14 @@ inline Result<void> add_pods(Connection& c, std::string_view dispatcher_id, cons
         return boost::outcome_v2::success();
     }
     BOOST_OUTCOME_TRY(c.run(sql, Params{}.byte_strings(pod_ids).bytes(dispatcher_id)));
+    return boost::outcome_v2::success();
+}
+
+inline Result<void> insert_queue_row(Connection& c, std::string_view dispatcher_id, std::int64_t position,
+                                     std::string_view task_id)
+{
+    static const std::string sql = "INSERT INTO dispatcher_queue (dispatcher_id, position, task_id) VALUES ($1, $2, $3)";
+    BOOST_OUTCOME_TRY(c.run(sql, Params{}.bytes(dispatcher_id).integer(position).bytes(task_id)));
     return boost::outcome_v2::success();
 }
 
@@ -259,25 +244,6 @@ inline Result<Spot> spot_at(Connection& c, std::string_view dispatcher_id, std::
     return Spot{last.empty() ? std::nullopt : std::optional{last.front()}, std::nullopt};
 }
 
-/// Puts ids into the queue of dispatcher_id before index at, or at its back when at is
-/// unset or past the end: a row each, or the whole queue written again when the gap there
-/// is used up.
-inline Result<void> enqueue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& ids,
-                            std::optional<std::size_t> at)
-{
-    static const std::string sql = "INSERT INTO dispatcher_queue (dispatcher_id, position, task_id) VALUES ($1, $2, $3)";
-    BOOST_OUTCOME_TRY(const Spot spot, spot_at(c, dispatcher_id, at));
-    const auto positions = pod_dispatcher_sql::positions_at(spot, ids.size());
-    if (!positions) {
-        BOOST_OUTCOME_TRY(auto queue, queue_of(c, dispatcher_id, std::numeric_limits<std::size_t>::max()));
-        return replace_queue(c, dispatcher_id, pod_dispatcher_sql::with_inserted(std::move(queue), ids, at));
-    }
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        BOOST_OUTCOME_TRY(c.run(sql, Params{}.bytes(dispatcher_id).integer((*positions)[i]).bytes(ids[i])));
-    }
-    return boost::outcome_v2::success();
-}
-
 /// Takes count ids off the front of the queue of dispatcher_id, in one statement.
 inline Result<void> dequeue(Connection& c, std::string_view dispatcher_id, std::size_t count)
 {
@@ -292,7 +258,7 @@ inline Result<void> dequeue(Connection& c, std::string_view dispatcher_id, std::
 // ---- The Store members.
 
 /// Store::insert_dispatcher, inside the caller's transaction.
-inline Result<void> insert_dispatcher(Connection& c, const PodDispatcher& d)
+inline Result<void> insert_dispatcher_rows(Connection& c, const PodDispatcher& d)
 {
     static const std::string sql = "INSERT INTO pod_dispatchers (id, group_id, modification_count, last_modified)"
                                    " VALUES ($1, $2, $3, $4)";
@@ -305,47 +271,28 @@ inline Result<void> insert_dispatcher(Connection& c, const PodDispatcher& d)
     return put_queue(c, d.id, d.task_ids);
 }
 
-/// Applies u, which is well formed, to the dispatcher with this id, whose row is locked.
-inline Result<void> apply(Connection& c, std::string_view id, const pod_dispatcher::DispatcherUpdate& u)
+inline Result<void> replace_pods(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& pod_ids)
 {
-    static const std::string drop_pods = "DELETE FROM dispatcher_pods WHERE " + same_id("dispatcher_id", "$1");
-    static const std::string count = "UPDATE pod_dispatchers SET modification_count = modification_count + $1,"
-                                     " last_modified = $2 WHERE " + same_id("id", "$3");
-    if (u.pod_ids) {
-        BOOST_OUTCOME_TRY(run_for(c, drop_pods, id));
-        BOOST_OUTCOME_TRY(add_pods(c, id, *u.pod_ids));
-    } else {
-        BOOST_OUTCOME_TRY(add_pods(c, id, u.add_pods));
-    }
-    if (u.task_ids) {
-        BOOST_OUTCOME_TRY(replace_queue(c, id, *u.task_ids));
-    } else if (!u.dequeue.empty()) {
-        BOOST_OUTCOME_TRY(dequeue(c, id, u.dequeue.size()));
-    } else if (!u.enqueue.empty()) {
-        BOOST_OUTCOME_TRY(enqueue(c, id, u.enqueue, u.enqueue_at));
-    }
-    BOOST_OUTCOME_TRY(c.run(count, Params{}.integer(u.increment).time(u.last_modified).bytes(id)));
+    static const std::string sql = "DELETE FROM dispatcher_pods WHERE " + same_id("dispatcher_id", "$1");
+    BOOST_OUTCOME_TRY(run_for(c, sql, dispatcher_id));
+    return add_pods(c, dispatcher_id, pod_ids);
+}
+
+/// Adds u.increment to the dispatcher's modification_count and sets its last_modified.
+inline Result<void> count_up(Connection& c, std::string_view dispatcher_id, const pod_dispatcher::DispatcherUpdate& u)
+{
+    static const std::string sql = "UPDATE pod_dispatchers SET modification_count = modification_count + $1,"
+                                   " last_modified = $2 WHERE " + same_id("id", "$3");
+    BOOST_OUTCOME_TRY(c.run(sql, Params{}.integer(u.increment).time(u.last_modified).bytes(dispatcher_id)));
     return boost::outcome_v2::success();
 }
 
-/// Store::update_dispatcher, inside the caller's transaction.
-inline Result<bool> update_dispatcher(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
+/// Store::update_dispatcher, inside the caller's transaction
+/// (pod_dispatcher_sql/dispatcher_update.hpp, on the row operations above): the rows the
+/// query matches are locked before their queues are read, and written under that lock.
+inline Result<bool> update_dispatcher_rows(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
 {
-    if (!pod_dispatcher::well_formed(u)) {
-        return Errc::invalid_argument;
-    }
-    BOOST_OUTCOME_TRY(const auto matched, lock_matching(c, q));
-    for (const std::string& id : matched) {
-        if (!u.dequeue.empty()) {
-            BOOST_OUTCOME_TRY(auto front, queue_of(c, id, u.dequeue.size()));
-            if (front != u.dequeue) {
-                continue;
-            }
-        }
-        BOOST_OUTCOME_TRY(apply(c, id, u));
-        return true;
-    }
-    return false;
+    return pod_dispatcher_sql::update_dispatcher(c, u, [&] { return lock_matching(c, q); });
 }
 
 } // namespace pod_dispatcher_postgres::detail

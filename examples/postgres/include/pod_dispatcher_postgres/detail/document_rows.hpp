@@ -11,6 +11,7 @@
 #include <pod_dispatcher_postgres/detail/connection.hpp>
 #include <pod_dispatcher_postgres/detail/sql_text.hpp>
 
+#include <pod_dispatcher_sql/document_tables.hpp>
 #include <pod_dispatcher_sql/json_text.hpp>
 
 #include <pod_dispatcher/documents.hpp>
@@ -20,62 +21,27 @@
 #include <pod_dispatcher/query.hpp>
 #include <pod_dispatcher/update.hpp>
 
-#include <array>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace pod_dispatcher_postgres::detail {
 
-/// The table of a kind of document, and the columns its rows keep beside the JSON: their
-/// names, and their values bound after the id.
-template <class D>
-struct Table;
+using pod_dispatcher_sql::DocumentTable;
 
-/// A table of id and JSON only.
-struct JsonOnly {
-    static constexpr std::array<std::string_view, 0> extra_columns{};
-    template <class D>
-    static Params& bind_columns(Params& p, const D&)
-    {
-        return p;
-    }
-};
-
-template <>
-struct Table<pod_dispatcher::Task> : JsonOnly {
-    static constexpr std::string_view name = "tasks";
-};
-
-/// A pod's status and last_communicated, copied out of the JSON by the statement that
-/// writes it, so that find_pods reads an index on them (schema.hpp).
-template <>
-struct Table<pod_dispatcher::Pod> {
-    static constexpr std::string_view name = "pods";
-    static constexpr std::array<std::string_view, 2> extra_columns{"status", "last_communicated"};
-    static Params& bind_columns(Params& p, const pod_dispatcher::Pod& pod)
-    {
-        return p.text(pod_dispatcher::name_of(pod.status)).time(pod.last_communicated);
-    }
-};
-
-template <>
-struct Table<pod_dispatcher::ProjectRef> : JsonOnly {
-    static constexpr std::string_view name = "project_ref";
-};
-
-/// The statements on the table of D. Parameters: the id, then the extra columns, then the
-/// document.
+/// The statements on the table of D. Parameters: the id, then the indexed columns, then
+/// the document.
 template <class D>
 struct DocumentSql {
-    using T = Table<D>;
+    using T = DocumentTable<D>;
 
-    /// The columns written beside id: the extra ones, then the document.
+    /// The columns written beside id: the indexed ones, then the document.
     static std::vector<std::string> written_columns()
     {
-        std::vector<std::string> columns(T::extra_columns.begin(), T::extra_columns.end());
+        std::vector<std::string> columns(T::indexed_columns.begin(), T::indexed_columns.end());
         columns.emplace_back("document");
         return columns;
     }
@@ -131,7 +97,7 @@ template <class D>
 Result<std::optional<D>> read_document(Connection& c, const std::string& sql, std::string_view id)
 {
     BOOST_OUTCOME_TRY(const auto rows, c.run(sql, Params{}.bytes(id)));
-    BOOST_OUTCOME_TRY(auto found, decode_rows<D>(c, rows, Table<D>::name));
+    BOOST_OUTCOME_TRY(auto found, decode_rows<D>(c, rows, DocumentTable<D>::name));
     if (found.empty()) {
         return std::nullopt;
     }
@@ -144,13 +110,21 @@ Result<std::optional<D>> find_document(Connection& c, std::string_view id)
     return read_document<D>(c, DocumentSql<D>::find, id);
 }
 
-/// The statement's parameters for doc: its id, its extra columns, its JSON text.
+/// The statement's parameters for doc: its id, its indexed columns, its JSON text.
 template <class D>
 Result<Params> row_of(const D& doc)
 {
     BOOST_OUTCOME_TRY(auto text, pod_dispatcher_sql::encode(doc));
     Params p;
-    Table<D>::bind_columns(p.bytes(doc.id), doc).bytes(text);
+    p.bytes(doc.id);
+    DocumentTable<D>::indexed_values(doc, [&](auto value) {
+        if constexpr (std::is_same_v<decltype(value), std::string_view>) {
+            p.text(value);
+        } else {
+            p.time(value);
+        }
+    });
+    p.bytes(text);
     return p;
 }
 
@@ -182,19 +156,19 @@ Result<std::optional<D>> update_document(Connection& c, const pod_dispatcher::Fi
 }
 
 /// Store::find_pods, through the index on (status, last_communicated).
-inline Result<std::vector<pod_dispatcher::Pod>> find_pods(Connection& c, const pod_dispatcher::PodQuery& q)
+inline Result<std::vector<pod_dispatcher::Pod>> find_pod_rows(Connection& c, const pod_dispatcher::PodQuery& q)
 {
     static const std::string sql = "SELECT document FROM pods WHERE status = $1 AND last_communicated < $2";
     BOOST_OUTCOME_TRY(const auto rows,
                       c.run(sql, Params{}.text(pod_dispatcher::name_of(q.status)).time(q.communicated_before)));
-    return decode_rows<pod_dispatcher::Pod>(c, rows, Table<pod_dispatcher::Pod>::name);
+    return decode_rows<pod_dispatcher::Pod>(c, rows, DocumentTable<pod_dispatcher::Pod>::name);
 }
 
 template <class D>
 Result<std::vector<D>> all_documents(Connection& c)
 {
     BOOST_OUTCOME_TRY(const auto rows, c.run(DocumentSql<D>::all, Params{}));
-    return decode_rows<D>(c, rows, Table<D>::name);
+    return decode_rows<D>(c, rows, DocumentTable<D>::name);
 }
 
 // ---- Events: appended, and read back in that order.

@@ -21,10 +21,10 @@
 #include <pod_dispatcher_postgres/detail/connection.hpp>
 #include <pod_dispatcher_postgres/detail/connection_pool.hpp>
 
+#include <pod_dispatcher_sql/transactions.hpp>
+
 #include <pod_dispatcher/current_unit.hpp>
 #include <pod_dispatcher/error.hpp>
-
-#include <type_traits>
 
 namespace pod_dispatcher_postgres::detail {
 
@@ -45,43 +45,13 @@ enum class Access {
 using CurrentConnection = pod_dispatcher::CurrentUnit<Connection>;
 
 template <class Body>
-using BodyResult = std::invoke_result_t<Body&, Connection&>;
+using BodyResult = pod_dispatcher_sql::BodyResult<Body, Connection>;
 
-/// body(c) in a savepoint of the transaction c is in: undone alone if it fails.
-template <class Body>
-BodyResult<Body> in_savepoint(Connection& c, Body& body)
+/// The statement that begins a transaction for access.
+inline const char* begin_for(Access access) noexcept
 {
-    BOOST_OUTCOME_TRY(c.execute("SAVEPOINT member"));
-    auto result = body(c);
-    if (!result) {
-        (void)c.execute("ROLLBACK TO SAVEPOINT member");
-    }
-    auto released = c.execute("RELEASE SAVEPOINT member");
-    if (result && !released) {
-        return released.error();
-    }
-    return result;
-}
-
-/// body(c) as one transaction, committed if it succeeds, rolled back if not.
-template <class Body>
-BodyResult<Body> in_transaction(const ConnectionPool& pool, Connection& c, Access access, Body& body)
-{
-    BOOST_OUTCOME_TRY(c.execute(access == Access::snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                                                           : "BEGIN ISOLATION LEVEL READ COMMITTED"));
-    auto result = [&] {
-        const CurrentConnection unit{&pool, c};
-        return body(c);
-    }();
-    if (!result) {
-        c.rollback();
-        return result;
-    }
-    if (auto committed = c.commit(); !committed) {
-        c.rollback();
-        return committed.error();
-    }
-    return result;
+    return access == Access::snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                      : "BEGIN ISOLATION LEVEL READ COMMITTED";
 }
 
 /// Runs body(connection) all or nothing: as a transaction of its own (or, for one
@@ -91,12 +61,14 @@ template <class Body>
 BodyResult<Body> run_unit(ConnectionPool& pool, Access access, Body&& body)
 {
     if (Connection* joined = CurrentConnection::of(&pool)) {
-        return access == Access::write ? in_savepoint(*joined, body) : body(*joined);
+        return access == Access::write ? pod_dispatcher_sql::in_savepoint(*joined, body) : body(*joined);
     }
     for (int attempt = 1;; ++attempt) {
         BOOST_OUTCOME_TRY(auto lease, pool.acquire());
         lease->start_unit();
-        auto result = access == Access::statement ? body(*lease) : in_transaction(pool, *lease, access, body);
+        const auto begin = [&] { return lease->execute(begin_for(access)); };
+        auto result = access == Access::statement ? body(*lease)
+                                                  : pod_dispatcher_sql::in_transaction(&pool, *lease, begin, body);
         if (result || !lease->worth_a_rerun() || attempt >= pool.options().max_attempts) {
             return result;
         }

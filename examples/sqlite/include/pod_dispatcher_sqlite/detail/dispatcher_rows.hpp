@@ -10,6 +10,8 @@
 
 #include <pod_dispatcher_sqlite/detail/connection.hpp>
 
+#include <pod_dispatcher_sql/dispatcher_update.hpp>
+#include <pod_dispatcher_sql/query_conditions.hpp>
 #include <pod_dispatcher_sql/queue_positions.hpp>
 
 #include <pod_dispatcher/dispatcher.hpp>
@@ -19,7 +21,6 @@
 #include <pod_dispatcher/update.hpp>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -36,44 +37,25 @@ using pod_dispatcher::PodDispatcher;
 using pod_dispatcher::Query;
 
 /// The SELECT of the dispatchers that meet the conditions q sets, with a parameter for
-/// each in member order; one text per combination, so that SQLite plans each with its
-/// index.
+/// each in member order.
 inline const std::string& matching_sql(const Query& q)
 {
-    static const std::array<std::string, 16> texts = [] {
-        std::array<std::string, 16> built;
-        for (std::size_t set = 0; set < built.size(); ++set) {
-            std::string& sql = built[set];
-            sql = "SELECT id, group_id, modification_count, last_modified FROM pod_dispatchers WHERE 1";
-            sql += (set & 1U) != 0 ? " AND id = ?" : "";
-            sql += (set & 2U) != 0 ? " AND group_id = ?" : "";
-            sql += (set & 4U) != 0 ? " AND id IN (SELECT dispatcher_id FROM dispatcher_pods WHERE pod_id = ?)" : "";
-            sql += (set & 8U) != 0 ? " AND modification_count = ?" : "";
-            sql += " ORDER BY id";
-        }
-        return built;
-    }();
-    const std::size_t set = (q.id ? 1U : 0U) | (q.group_id ? 2U : 0U) | (q.pod_id ? 4U : 0U) |
-                            (q.modification_count ? 8U : 0U);
-    return texts[set];
+    using namespace pod_dispatcher_sql;
+    return text_for(q, [](unsigned set) {
+        std::string sql = "SELECT id, group_id, modification_count, last_modified FROM pod_dispatchers WHERE 1";
+        sql += (set & id_set) != 0 ? " AND id = ?" : "";
+        sql += (set & group_id_set) != 0 ? " AND group_id = ?" : "";
+        sql += (set & pod_id_set) != 0 ? " AND id IN (SELECT dispatcher_id FROM dispatcher_pods WHERE pod_id = ?)" : "";
+        sql += (set & modification_count_set) != 0 ? " AND modification_count = ?" : "";
+        return sql + " ORDER BY id";
+    });
 }
 
 /// The dispatchers q matches, without their pods and queues.
 inline Result<std::vector<PodDispatcher>> matching_rows(Connection& c, const Query& q)
 {
     BOOST_OUTCOME_TRY(auto select, c.prepare(matching_sql(q)));
-    if (q.id) {
-        select.bind(*q.id);
-    }
-    if (q.group_id) {
-        select.bind(*q.group_id);
-    }
-    if (q.pod_id) {
-        select.bind(*q.pod_id);
-    }
-    if (q.modification_count) {
-        select.bind(*q.modification_count);
-    }
+    pod_dispatcher_sql::bind_conditions(q, [&](auto value) { select.bind(value); });
     std::vector<PodDispatcher> found;
     for (;;) {
         BOOST_OUTCOME_TRY(bool row, select.step());
@@ -209,24 +191,6 @@ inline Result<void> replace_queue(Connection& c, std::string_view dispatcher_id,
     return put_queue(c, dispatcher_id, task_ids);
 }
 
-/// Puts ids into the queue of dispatcher_id before index at, or at its back when at is
-/// unset or past the end: a row each, or the whole queue written again when the gap there
-/// is used up.
-inline Result<void> enqueue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& ids,
-                            std::optional<std::size_t> at)
-{
-    BOOST_OUTCOME_TRY(const Spot spot, spot_at(c, dispatcher_id, at));
-    const auto positions = pod_dispatcher_sql::positions_at(spot, ids.size());
-    if (!positions) {
-        BOOST_OUTCOME_TRY(auto queue, queue_of(c, dispatcher_id, std::numeric_limits<std::size_t>::max()));
-        return replace_queue(c, dispatcher_id, pod_dispatcher_sql::with_inserted(std::move(queue), ids, at));
-    }
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        BOOST_OUTCOME_TRY(insert_queue_row(c, dispatcher_id, (*positions)[i], ids[i]));
-    }
-    return boost::outcome_v2::success();
-}
-
 /// Takes count ids off the front of the queue of dispatcher_id, in one statement.
 inline Result<void> dequeue(Connection& c, std::string_view dispatcher_id, std::size_t count)
 {
@@ -239,7 +203,7 @@ inline Result<void> dequeue(Connection& c, std::string_view dispatcher_id, std::
 // ---- The Store members.
 
 /// Store::insert_dispatcher, inside the caller's transaction.
-inline Result<void> insert_dispatcher(Connection& c, const PodDispatcher& d)
+inline Result<void> insert_dispatcher_rows(Connection& c, const PodDispatcher& d)
 {
     if (d.id.empty() || d.group_id.empty()) {
         return Errc::invalid_argument;
@@ -251,45 +215,25 @@ inline Result<void> insert_dispatcher(Connection& c, const PodDispatcher& d)
     return put_queue(c, d.id, d.task_ids);
 }
 
-/// Applies u, which is well formed, to the dispatcher with this id.
-inline Result<void> apply(Connection& c, std::string_view id, const pod_dispatcher::DispatcherUpdate& u)
+inline Result<void> replace_pods(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& pod_ids)
 {
-    if (u.pod_ids) {
-        BOOST_OUTCOME_TRY(run_for(c, "DELETE FROM dispatcher_pods WHERE dispatcher_id = ?", id));
-        BOOST_OUTCOME_TRY(add_pods(c, id, *u.pod_ids));
-    } else {
-        BOOST_OUTCOME_TRY(add_pods(c, id, u.add_pods));
-    }
-    if (u.task_ids) {
-        BOOST_OUTCOME_TRY(replace_queue(c, id, *u.task_ids));
-    } else if (!u.dequeue.empty()) {
-        BOOST_OUTCOME_TRY(dequeue(c, id, u.dequeue.size()));
-    } else if (!u.enqueue.empty()) {
-        BOOST_OUTCOME_TRY(enqueue(c, id, u.enqueue, u.enqueue_at));
-    }
-    BOOST_OUTCOME_TRY(auto update, c.prepare("UPDATE pod_dispatchers SET modification_count = modification_count + ?,"
-                                             " last_modified = ? WHERE id = ?"));
-    return update.bind(u.increment).bind(u.last_modified).bind(id).run();
+    BOOST_OUTCOME_TRY(run_for(c, "DELETE FROM dispatcher_pods WHERE dispatcher_id = ?", dispatcher_id));
+    return add_pods(c, dispatcher_id, pod_ids);
 }
 
-/// Store::update_dispatcher, inside the caller's transaction.
-inline Result<bool> update_dispatcher(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
+/// Adds u.increment to the dispatcher's modification_count and sets its last_modified.
+inline Result<void> count_up(Connection& c, std::string_view dispatcher_id, const pod_dispatcher::DispatcherUpdate& u)
 {
-    if (!pod_dispatcher::well_formed(u)) {
-        return Errc::invalid_argument;
-    }
-    BOOST_OUTCOME_TRY(auto matched, matching_rows(c, q));
-    for (const PodDispatcher& d : matched) {
-        if (!u.dequeue.empty()) {
-            BOOST_OUTCOME_TRY(auto front, queue_of(c, d.id, u.dequeue.size()));
-            if (front != u.dequeue) {
-                continue;
-            }
-        }
-        BOOST_OUTCOME_TRY(apply(c, d.id, u));
-        return true;
-    }
-    return false;
+    BOOST_OUTCOME_TRY(auto update, c.prepare("UPDATE pod_dispatchers SET modification_count = modification_count + ?,"
+                                             " last_modified = ? WHERE id = ?"));
+    return update.bind(u.increment).bind(u.last_modified).bind(dispatcher_id).run();
+}
+
+/// Store::update_dispatcher, inside the caller's transaction
+/// (pod_dispatcher_sql/dispatcher_update.hpp, on the row operations above).
+inline Result<bool> update_dispatcher_rows(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
+{
+    return pod_dispatcher_sql::update_dispatcher(c, u, [&] { return matching_rows(c, q); });
 }
 
 } // namespace pod_dispatcher_sqlite::detail
