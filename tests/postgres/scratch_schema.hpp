@@ -12,6 +12,8 @@
 
 #include <libpq-fe.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -77,16 +79,14 @@ inline std::vector<std::string> column_elsewhere(const std::string& schema, cons
 /// Runs sql on the schema as another program would.
 inline void execute_elsewhere(const std::string& schema, const std::string& sql) { column_elsewhere(schema, sql); }
 
-/// A schema name no other test uses.
+/// A schema name no other test uses: 64 random bits.
 inline std::string fresh_schema_name()
 {
-    static constexpr char hex[] = "0123456789abcdef";
     std::random_device random;
-    std::string name = "pod_dispatcher_test_";
-    for (int i = 0; i < 16; ++i) {
-        name += hex[random() % 16];
-    }
-    return name;
+    const std::uint64_t bits = (std::uint64_t{random()} << 32) | random();
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(bits));
+    return std::string("pod_dispatcher_test_") + hex;
 }
 
 /// Opens a store on schema of the server, or fails the test.
