@@ -145,11 +145,6 @@ public:
     using ScratchSchema::schema;
 };
 
-/// A fresh store for each test of the conformance kit.
-struct MakeScratchStore {
-    static std::unique_ptr<ScratchStore> make() { return std::make_unique<ScratchStore>(); }
-};
-
 } // namespace postgres_test
 
 #endif
