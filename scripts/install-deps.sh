@@ -2,7 +2,8 @@
 # Installs what pod_dispatcher needs to build, test and benchmark on Debian 12.
 # Idempotent: a second run changes nothing. Must run as root.
 #   scripts/install-deps.sh           core: compiler, CMake, Boost >= 1.83, Catch2 3, SQLite 3
-#   scripts/install-deps.sh --all     also the MongoDB driver, FerretDB, clang (fuzzing), gnuplot
+#   scripts/install-deps.sh --all     also the MongoDB driver, FerretDB, PostgreSQL 15 and libpq,
+#                                     clang (fuzzing), gnuplot
 set -euo pipefail
 
 want_all=false
@@ -62,7 +63,7 @@ build_ferretdb() {
 }
 
 if $want_all; then
-  apt_install "" libmongoc-dev libbson-dev clang libclang-rt-14-dev gnuplot-nox
+  apt_install "" libmongoc-dev libbson-dev postgresql-15 libpq-dev clang libclang-rt-14-dev gnuplot-nox
   command -v go >/dev/null || apt_install bookworm-backports golang-go
   build_ferretdb v1.24.2
 fi

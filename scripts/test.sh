@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up what is missing (the MongoDB driver and FerretDB included), builds everything
-# and runs every test, the MongoDB half against a FerretDB server started for the run.
+# Sets up what is missing (the MongoDB driver, FerretDB and PostgreSQL included), builds
+# everything and runs every test, the MongoDB half against a FerretDB server and the
+# PostgreSQL half against a PostgreSQL server, both started for the run.
 # Safe to rerun. Extra arguments go to the CMake configure step, e.g.
 #   scripts/test.sh -DPOD_DISPATCHER_SANITIZE=address,undefined
 # BUILD_DIR picks the build directory (default: build).
@@ -14,4 +15,5 @@ build="${BUILD_DIR:-$repo/build}"
 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" "$@"
 cmake --build "$build" -j2
-"$repo/tests/mongo/with_ferretdb.sh" ctest --test-dir "$build" --output-on-failure -j2
+"$repo/tests/mongo/with_ferretdb.sh" "$repo/tests/postgres/with_postgres.sh" \
+  ctest --test-dir "$build" --output-on-failure -j2

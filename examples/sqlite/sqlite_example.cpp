@@ -12,46 +12,10 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <string>
 #include <system_error>
 
 namespace pd = pod_dispatcher;
 using pod_dispatcher_sqlite::SqliteStore;
-
-namespace {
-
-constexpr int task_count = 3;
-
-
-/// Allocates the tasks, starts their pods and lets each pod take its task.
-bool dispatch_all(SqliteStore& store)
-{
-    if (example::failed("storing the project", store.insert_project_ref(pd::ProjectRef{.id = "demo"}), store)) {
-        return false;
-    }
-    for (int i = 0; i < task_count; ++i) {
-        pd::Task task = example::ready_task("task-" + std::to_string(i));
-        pd::Pod pod{.id = "pod-" + std::to_string(i), .agent_version = "agent-1"};
-        if (example::failed("storing a task", store.insert_task(task), store) ||
-            example::failed("allocate", pd::allocate(store, task, pod), store)) {
-            return false;
-        }
-        std::printf("allocated %s a container, pod %s\n", task.id.c_str(), pod.id.c_str());
-    }
-    for (int i = 0; i < task_count; ++i) {
-        const std::string pod_id = "pod-" + std::to_string(i);
-        // The pod's agent makes first contact, then asks for work.
-        const auto started = pd::mark_pod_running(store, pod_id);
-        const auto task = pd::dispatch_next_task(store, pod_id);
-        if (example::failed("starting a pod", started, store) || example::failed("dispatch_next_task", task, store)) {
-            return false;
-        }
-        std::printf("%s took %s\n", pod_id.c_str(), task.value() ? task.value()->id.c_str() : "nothing");
-    }
-    return true;
-}
-
-} // namespace
 
 int main(int argc, char** argv)
 {
@@ -70,7 +34,7 @@ int main(int argc, char** argv)
             std::fprintf(stderr, "cannot open %s: %s\n", file.c_str(), opened.error().message().c_str());
             return 1;
         }
-        if (!dispatch_all(opened.value())) {
+        if (!example::dispatch_all(opened.value())) {
             return 1;
         }
     }

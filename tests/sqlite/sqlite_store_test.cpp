@@ -4,6 +4,7 @@
 // do not grow with the queue, an allocate that writes one queue row, and stale pods found
 // through an index.
 
+#include "../sql/sql_store_checks.hpp"
 #include "elsewhere.hpp"
 #include "scratch_store.hpp"
 
@@ -113,91 +114,13 @@ TEST_CASE("SqliteStore keeps everything in its file across a restart", "[sqlite]
 TEST_CASE("SqliteStore compares ids byte for byte", "[sqlite]")
 {
     ScratchStore store;
-    using namespace std::string_literals;
-    const std::vector<std::string> ids{"a\0b"s, "a\0c"s, "a"s, "\xff\xfe"s, "caf\xc3\xa9"s, "\0"s};
-
-    SECTION("tasks, pods and events under ids that differ only after a NUL or in invalid UTF-8")
-    {
-        for (const std::string& id : ids) {
-            seed(store, allocatable_task(id));
-            seed(store, intent_pod(id));
-            const Event event{id, EventType::container_allocated, {}, AllocationData{}};
-            REQUIRE(store.insert_events(std::span<const Event>(&event, 1)));
-        }
-        for (const std::string& id : ids) {
-            REQUIRE(stored_task(store, id).id == id);
-            REQUIRE(stored_pod(store, id).id == id);
-            const auto events = store.events_for(id).value();
-            REQUIRE(events.size() == 1);
-            REQUIRE(events.front().resource_id == id);
-        }
-        REQUIRE(store.find_task("a\0"s).value() == std::nullopt);
-    }
-    SECTION("dispatchers found by such a group or pod, and only by it")
-    {
-        const PodDispatcher d{"d\0\xff"s, "g\0"s, {"a\0b"s}, {"a\0c"s, "\xff\xfe"s}, 0, {}};
-        seed(store, d);
-        REQUIRE(stored_dispatcher(store, d.id) == d);
-        REQUIRE(find_one_by_group_id(store, "g\0"s).value() == d);
-        REQUIRE(find_one_by_group_id(store, "g"s).value() == std::nullopt);
-        REQUIRE(find_one_by_pod_id(store, "a\0b"s).value() == d);
-        REQUIRE(find_one_by_pod_id(store, "a"s).value() == std::nullopt);
-    }
+    sql_test::check_ids_are_bytes(store);
 }
 
 TEST_CASE("SqliteStore runs a unit of work as one transaction", "[sqlite]")
 {
     ScratchStore store;
-    int runs = 0;
-
-    SECTION("a unit that fails stores none of its writes, and runs once")
-    {
-        const Unchanged unchanged{store};
-        const auto done = store.atomically([&]() -> Result<void> {
-            ++runs;
-            BOOST_OUTCOME_TRY(store.insert_task(allocatable_task("t")));
-            BOOST_OUTCOME_TRY(store.insert_pod(intent_pod("p")));
-            return Errc::conflict;
-        });
-        REQUIRE(done.error() == Errc::conflict);
-        REQUIRE(runs == 1);
-        REQUIRE(unchanged());
-    }
-    SECTION("a unit inside another joins it: both stored or neither")
-    {
-        const Unchanged unchanged{store};
-        const auto done = store.atomically([&]() -> Result<void> {
-            BOOST_OUTCOME_TRY(store.insert_task(allocatable_task("outer")));
-            BOOST_OUTCOME_TRY(store.atomically([&] { return store.insert_task(allocatable_task("inner")); }));
-            return Errc::conflict;
-        });
-        REQUIRE(done.error() == Errc::conflict);
-        REQUIRE(unchanged());
-    }
-    SECTION("a member that fails inside a unit takes back its own writes only")
-    {
-        seed(store, new_pod_dispatcher("other", {}, {"taken"}));
-        const PodDispatcher colliding = new_pod_dispatcher("group", {"t"}, {"free", "taken"});
-        const auto done = store.atomically([&]() -> Result<void> {
-            BOOST_OUTCOME_TRY(store.insert_task(allocatable_task("t")));
-            REQUIRE(store.insert_dispatcher(colliding).error() == Errc::duplicate_key);
-            return boost::outcome_v2::success();
-        });
-        REQUIRE(done);
-        REQUIRE(stored_task(store, "t").id == "t");
-        REQUIRE(find_one_by_id(store, colliding.id).value() == std::nullopt);
-        REQUIRE(find_one_by_pod_id(store, "free").value() == std::nullopt);
-    }
-    SECTION("another store on the file sees a unit's writes only once it commits")
-    {
-        SqliteStore other = open_store(store.database());
-        REQUIRE(store.atomically([&]() -> Result<void> {
-            BOOST_OUTCOME_TRY(store.insert_task(allocatable_task("t")));
-            REQUIRE(other.find_task("t").value() == std::nullopt);
-            return boost::outcome_v2::success();
-        }));
-        REQUIRE(other.find_task("t").value());
-    }
+    sql_test::check_units_are_transactions(store, [&] { return open_store(store.database()); });
 }
 
 TEST_CASE("SqliteStore waits for a database another process holds", "[sqlite]")
@@ -271,26 +194,15 @@ TEST_CASE("SqliteStore dispatches with the same statements from a queue of 10 an
     const auto statements_of_a_dispatch = [](int queue_length) {
         const ScratchDirectory dir;
         std::vector<std::string> statements;
-        bool counting = false;
+        bool recording = false;
         SqliteStoreOptions options;
         options.before_statement = [&](std::string_view sql) {
-            if (counting) {
+            if (recording) {
                 statements.emplace_back(sql);
             }
         };
         SqliteStore store = open_store(dir.database(), std::move(options));
-        std::vector<std::string> queue;
-        REQUIRE(store.atomically([&]() -> Result<void> {
-            BOOST_OUTCOME_TRY(store.insert_project_ref(enabled_project()));
-            BOOST_OUTCOME_TRY(store.insert_pod(running_pod("p")));
-            for (int i = 0; i < queue_length; ++i) {
-                queue.push_back("t" + std::to_string(i));
-                BOOST_OUTCOME_TRY(store.insert_task(dispatchable_task(queue.back())));
-            }
-            return new_pod_dispatcher("group", queue, {"p"}).insert(store);
-        }));
-        counting = true;
-        REQUIRE(dispatch_next_task(store, "p").value()->id == "t0");
+        sql_test::dispatch_from_a_queue_of(store, recording, queue_length);
         return statements;
     };
     const auto short_queue = statements_of_a_dispatch(10);
@@ -343,95 +255,20 @@ TEST_CASE("SqliteStore finds stale pods through an index on status and last_comm
     SECTION("the indexed columns follow every write of the pod")
     {
         ScratchStore store;
-        Pod pod = running_pod("p");
-        pod.last_communicated = Timestamp{std::chrono::minutes{30}};
-        seed(store, pod);
-        REQUIRE(store.find_pods(stale).value() == std::vector{pod});
-
-        Pod heard_later;
-        heard_later.status = PodStatus::decommissioned;
-        heard_later.last_communicated = Timestamp{std::chrono::hours{2}};
-        const auto after = store.update_pod(FieldUpdate<Pod>{
-            "p", {}, Pod{}, FieldSet<Pod>::of(&Pod::status, &Pod::last_communicated), heard_later});
-        REQUIRE(after.value());
-        REQUIRE(store.find_pods(stale).value().empty());
-        REQUIRE(store.find_pods(PodQuery{PodStatus::decommissioned, Timestamp{std::chrono::hours{3}}}).value() ==
-                std::vector{*after.value()});
+        sql_test::check_indexed_pod_columns_follow_writes(store);
     }
 }
 
 TEST_CASE("SqliteStore writes one queue row per allocate, whatever the length of the queue", "[sqlite]")
 {
     ScratchStore store;
-    // A task group's queue of 1 000 tasks, of orders 0, 2, 4 and so on, and one pod of two.
-    constexpr int queued = 1'000;
-    const auto member = [](int order) { return group_task("g" + std::to_string(order), "group", order, 2); };
-    std::vector<std::string> queue;
-    REQUIRE(store.atomically([&]() -> Result<void> {
-        BOOST_OUTCOME_TRY(store.insert_project_ref(enabled_project()));
-        for (int order = 0; order < 2 * queued; order += 2) {
-            queue.push_back(member(order).id);
-            BOOST_OUTCOME_TRY(store.insert_task(member(order)));
-        }
-        return PodDispatcher{"d", get_group_id(member(0)), {"p0"}, queue, 0, {}}.insert(store);
-    }));
-    const RowsWritten queue_rows{store.database(), "dispatcher_queue"};
-    const RowsWritten pod_rows{store.database(), "dispatcher_pods"};
-    const auto allocate_order = [&](int order) {
-        Task task = member(order);
-        Pod pod = intent_pod("p1");
-        seed(store, task);
-        REQUIRE(allocate(store, task, pod));
-        return task.id;
-    };
-
-    SECTION("a task that goes at the back")
-    {
-        queue.push_back(allocate_order(2 * queued + 1));
-    }
-    SECTION("a task that goes in the middle")
-    {
-        queue.insert(queue.begin() + queued / 2 + 1, allocate_order(queued + 1));
-    }
-    REQUIRE(queue_rows() == 1);
-    REQUIRE(pod_rows() == 1); // the pod joins
-    REQUIRE(stored_dispatcher(store, "d").task_ids == queue);
+    sql_test::check_one_queue_row_per_allocate(
+        store, [&](std::string table) { return RowsWritten{store.database(), std::move(table)}; });
 }
 
 TEST_CASE("SqliteStore puts an id into a queue without moving the other rows", "[sqlite]")
 {
     ScratchStore store;
-    seed(store, PodDispatcher{"d", "group", {}, {"a", "b", "c"}, 0, {}});
-    const RowsWritten queue_rows{store.database(), "dispatcher_queue"};
-    // The rows written to put id in before index at.
-    const auto enqueue = [&](std::string id, std::optional<std::size_t> at) {
-        const std::int64_t before = queue_rows();
-        DispatcherUpdate u;
-        u.enqueue = {std::move(id)};
-        u.enqueue_at = at;
-        REQUIRE(store.update_dispatcher(by_id("d"), u).value());
-        return queue_rows() - before;
-    };
-
-    SECTION("at the front, in the middle, at the back and past it, one row each")
-    {
-        REQUIRE(enqueue("front", 0) == 1);
-        REQUIRE(enqueue("middle", 2) == 1);
-        REQUIRE(enqueue("back", std::nullopt) == 1);
-        REQUIRE(enqueue("past", 99) == 1);
-        REQUIRE(stored_dispatcher(store, "d").task_ids ==
-                std::vector<std::string>{"front", "a", "middle", "b", "c", "back", "past"});
-    }
-    SECTION("of 40 ids put in at one spot, each halving the gap there, one numbers the queue afresh")
-    {
-        std::vector<std::string> expected{"a", "b", "c"};
-        std::vector<std::int64_t> rows;
-        for (int i = 0; i < 40; ++i) {
-            const std::string id = "x" + std::to_string(i);
-            rows.push_back(enqueue(id, 1));
-            expected.insert(expected.begin() + 1, id);
-        }
-        REQUIRE(stored_dispatcher(store, "d").task_ids == expected);
-        REQUIRE(std::ranges::count(rows, 1) == 39);
-    }
+    sql_test::check_enqueue_writes_one_row(
+        store, [&](std::string table) { return RowsWritten{store.database(), std::move(table)}; });
 }

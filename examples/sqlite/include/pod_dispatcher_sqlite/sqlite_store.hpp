@@ -10,6 +10,8 @@
 #include <pod_dispatcher_sqlite/detail/unit_of_work.hpp>
 #include <pod_dispatcher_sqlite/options.hpp>
 
+#include <pod_dispatcher_sql/store_members.hpp>
+
 #include <pod_dispatcher/dispatcher.hpp>
 #include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
@@ -37,12 +39,13 @@ using pod_dispatcher::Result;
 ///
 /// Every member runs as a transaction of its own, or, when called inside atomically() on
 /// the same thread, as part of that unit's transaction. Units of work are write
-/// transactions (BEGIN IMMEDIATE) and roll back on failure. The file is in WAL mode:
+/// transactions (BEGIN IMMEDIATE) and roll back on failure; one is run again only when
+/// the database stayed busy or locked (another process held it) past the busy timeout. The file is in WAL mode:
 /// readers never wait, and any number of threads and processes may share it, each with
 /// its own SqliteStore or threads sharing one. Backend failures are
 /// Errc::store_unavailable; SQLite's message, which may quote stored data, is kept apart
 /// in last_error_message(). A moved-from store may only be destroyed or assigned to.
-class SqliteStore {
+class SqliteStore : public pod_dispatcher_sql::StoreMembers<SqliteStore> {
 public:
     /// Opens the database file, creating it and its tables if need be.
     /// Errc::store_unavailable when the file cannot be opened; Errc::invalid_argument when
@@ -68,7 +71,8 @@ public:
     /// The message of the last backend failure any thread met, for logs.
     std::string last_error_message() const { return pool_->errors().last(); }
 
-    // ---- The Store concept (store.hpp says what each member does).
+    // ---- The Store concept (store.hpp says what each member does): the reads of
+    // dispatchers here, the other members in StoreMembers, on detail's row operations.
 
     Result<std::vector<pod_dispatcher::PodDispatcher>> find_dispatchers(const pod_dispatcher::Query& q)
     {
@@ -94,74 +98,6 @@ public:
         });
     }
 
-    Result<void> insert_dispatcher(const pod_dispatcher::PodDispatcher& d)
-    {
-        return write([&](detail::Connection& c) { return detail::insert_dispatcher(c, d); });
-    }
-
-    Result<bool> update_dispatcher(const pod_dispatcher::Query& q, const pod_dispatcher::DispatcherUpdate& u)
-    {
-        return write([&](detail::Connection& c) { return detail::update_dispatcher(c, q, u); });
-    }
-
-    Result<std::optional<pod_dispatcher::Task>> find_task(std::string_view id) { return find<pod_dispatcher::Task>(id); }
-
-    Result<std::optional<pod_dispatcher::Task>> update_task(const pod_dispatcher::FieldUpdate<pod_dispatcher::Task>& u)
-    {
-        return update(u);
-    }
-
-    Result<std::optional<pod_dispatcher::Pod>> find_pod(std::string_view id) { return find<pod_dispatcher::Pod>(id); }
-
-    /// Reads the index on the pods' status and last_communicated, not every pod.
-    Result<std::vector<pod_dispatcher::Pod>> find_pods(const pod_dispatcher::PodQuery& q)
-    {
-        return read([&](detail::Connection& c) { return detail::find_pods(c, q); });
-    }
-
-    Result<void> insert_pod(const pod_dispatcher::Pod& pod) { return insert(pod); }
-
-    Result<std::optional<pod_dispatcher::Pod>> update_pod(const pod_dispatcher::FieldUpdate<pod_dispatcher::Pod>& u)
-    {
-        return update(u);
-    }
-
-    Result<std::optional<pod_dispatcher::ProjectRef>> find_project_ref(std::string_view id)
-    {
-        return find<pod_dispatcher::ProjectRef>(id);
-    }
-
-    Result<void> insert_events(std::span<const pod_dispatcher::Event> events)
-    {
-        if (events.empty()) {
-            return boost::outcome_v2::success();
-        }
-        return write([&](detail::Connection& c) { return detail::append_events(c, events); });
-    }
-
-    /// Runs work() in one write transaction: all its writes through this store, or none.
-    /// Reruns it only when the database stayed busy or locked (another process held it)
-    /// past the busy timeout, never after an error work returned. A unit started inside
-    /// another on the same thread joins it.
-    template <class F>
-    Result<void> atomically(F&& work)
-    {
-        return write([&](detail::Connection&) -> Result<void> { return work(); });
-    }
-
-    // ---- Seeding and inspection (pod_dispatcher::testing::TestableStore), for the system
-    // that owns tasks, pods and projects.
-
-    /// Errc::duplicate_key for a stored id; Errc::invalid_argument for an empty one.
-    Result<void> insert_task(const pod_dispatcher::Task& task) { return insert(task); }
-    Result<void> insert_project_ref(const pod_dispatcher::ProjectRef& ref) { return insert(ref); }
-
-    /// The events of one task or pod, oldest first.
-    Result<std::vector<pod_dispatcher::Event>> events_for(std::string_view resource_id)
-    {
-        return read([&](detail::Connection& c) { return detail::events_of(c, resource_id); });
-    }
-
     /// Everything stored, read in one transaction, in StoreContents' order.
     Result<pod_dispatcher::StoreContents> snapshot()
     {
@@ -181,6 +117,8 @@ public:
     }
 
 private:
+    friend class pod_dispatcher_sql::StoreMembers<SqliteStore>;
+
     explicit SqliteStore(std::unique_ptr<detail::ConnectionPool> pool) noexcept : pool_(std::move(pool)) {}
 
     template <class Body>
@@ -193,24 +131,6 @@ private:
     detail::BodyResult<Body> write(Body&& body)
     {
         return detail::run_unit(*pool_, detail::Access::write, std::forward<Body>(body));
-    }
-
-    template <class D>
-    Result<std::optional<D>> find(std::string_view id)
-    {
-        return read([&](detail::Connection& c) { return detail::find_document<D>(c, id); });
-    }
-
-    template <class D>
-    Result<void> insert(const D& doc)
-    {
-        return write([&](detail::Connection& c) { return detail::insert_document(c, doc); });
-    }
-
-    template <class D>
-    Result<std::optional<D>> update(const pod_dispatcher::FieldUpdate<D>& u)
-    {
-        return write([&](detail::Connection& c) { return detail::update_document(c, u); });
     }
 
     std::unique_ptr<detail::ConnectionPool> pool_;

@@ -6,6 +6,8 @@
 
 #include <pod_dispatcher_sqlite/options.hpp>
 
+#include <pod_dispatcher_sql/error_log.hpp>
+
 #include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
 
@@ -14,7 +16,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,26 +26,7 @@ namespace pod_dispatcher_sqlite::detail {
 using pod_dispatcher::Errc;
 using pod_dispatcher::Result;
 
-/// The message of the last failure any connection of a store met, for logs. SQLite's own
-/// words, which may quote stored data, so kept apart from the error codes.
-class ErrorLog {
-public:
-    void record(std::string message)
-    {
-        std::lock_guard lock{mutex_};
-        last_ = std::move(message);
-    }
-
-    std::string last() const
-    {
-        std::lock_guard lock{mutex_};
-        return last_;
-    }
-
-private:
-    mutable std::mutex mutex_;
-    std::string last_;
-};
+using pod_dispatcher_sql::ErrorLog;
 
 /// What a unit of work may do: a read transaction never waits for writers (WAL); a write
 /// transaction takes the database's one write lock at its start (BEGIN IMMEDIATE), so it

@@ -10,6 +10,10 @@
 
 #include <pod_dispatcher_sqlite/detail/connection.hpp>
 
+#include <pod_dispatcher_sql/dispatcher_update.hpp>
+#include <pod_dispatcher_sql/query_conditions.hpp>
+#include <pod_dispatcher_sql/queue_positions.hpp>
+
 #include <pod_dispatcher/dispatcher.hpp>
 #include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
@@ -17,7 +21,6 @@
 #include <pod_dispatcher/update.hpp>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -34,44 +37,25 @@ using pod_dispatcher::PodDispatcher;
 using pod_dispatcher::Query;
 
 /// The SELECT of the dispatchers that meet the conditions q sets, with a parameter for
-/// each in member order; one text per combination, so that SQLite plans each with its
-/// index.
+/// each in member order.
 inline const std::string& matching_sql(const Query& q)
 {
-    static const std::array<std::string, 16> texts = [] {
-        std::array<std::string, 16> built;
-        for (std::size_t set = 0; set < built.size(); ++set) {
-            std::string& sql = built[set];
-            sql = "SELECT id, group_id, modification_count, last_modified FROM pod_dispatchers WHERE 1";
-            sql += (set & 1U) != 0 ? " AND id = ?" : "";
-            sql += (set & 2U) != 0 ? " AND group_id = ?" : "";
-            sql += (set & 4U) != 0 ? " AND id IN (SELECT dispatcher_id FROM dispatcher_pods WHERE pod_id = ?)" : "";
-            sql += (set & 8U) != 0 ? " AND modification_count = ?" : "";
-            sql += " ORDER BY id";
-        }
-        return built;
-    }();
-    const std::size_t set = (q.id ? 1U : 0U) | (q.group_id ? 2U : 0U) | (q.pod_id ? 4U : 0U) |
-                            (q.modification_count ? 8U : 0U);
-    return texts[set];
+    using namespace pod_dispatcher_sql;
+    return text_for(q, [](unsigned set) {
+        std::string sql = "SELECT id, group_id, modification_count, last_modified FROM pod_dispatchers WHERE 1";
+        sql += (set & id_set) != 0 ? " AND id = ?" : "";
+        sql += (set & group_id_set) != 0 ? " AND group_id = ?" : "";
+        sql += (set & pod_id_set) != 0 ? " AND id IN (SELECT dispatcher_id FROM dispatcher_pods WHERE pod_id = ?)" : "";
+        sql += (set & modification_count_set) != 0 ? " AND modification_count = ?" : "";
+        return sql + " ORDER BY id";
+    });
 }
 
 /// The dispatchers q matches, without their pods and queues.
 inline Result<std::vector<PodDispatcher>> matching_rows(Connection& c, const Query& q)
 {
     BOOST_OUTCOME_TRY(auto select, c.prepare(matching_sql(q)));
-    if (q.id) {
-        select.bind(*q.id);
-    }
-    if (q.group_id) {
-        select.bind(*q.group_id);
-    }
-    if (q.pod_id) {
-        select.bind(*q.pod_id);
-    }
-    if (q.modification_count) {
-        select.bind(*q.modification_count);
-    }
+    pod_dispatcher_sql::bind_conditions(q, [&](auto value) { select.bind(value); });
     std::vector<PodDispatcher> found;
     for (;;) {
         BOOST_OUTCOME_TRY(bool row, select.step());
@@ -158,71 +142,15 @@ inline Result<void> add_pods(Connection& c, std::string_view dispatcher_id, cons
     return boost::outcome_v2::success();
 }
 
-// ---- Queue positions.
-//
-// Only the order of positions means anything. A queue written whole numbers its rows
-// queue_gap apart. An id put in between two rows takes the position halfway between
-// theirs, one at the back a gap past the last, one at the front a gap before the first,
-// and no other row moves: one row written whatever the length of the queue. Each insert
-// at one spot halves the gap there; only when a gap is used up (after 32 inserts at the
-// same spot) is the whole queue written again, numbered afresh. A dequeue deletes the
-// lowest positions and renumbers nothing.
+// ---- Queue positions (pod_dispatcher_sql/queue_positions.hpp says how they are given).
 
-inline constexpr std::int64_t queue_gap = std::int64_t{1} << 32;
-
-/// The position for an id put in between the rows at before and after (none: that end of
-/// the queue), or none when no position is left between them.
-inline std::optional<std::int64_t> position_between(std::optional<std::int64_t> before,
-                                                    std::optional<std::int64_t> after)
-{
-    constexpr std::int64_t highest = std::numeric_limits<std::int64_t>::max();
-    constexpr std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
-    if (before && after) {
-        // Unsigned: the distance between two positions may exceed the largest int64.
-        const std::uint64_t gap = static_cast<std::uint64_t>(*after) - static_cast<std::uint64_t>(*before);
-        if (gap < 2) {
-            return std::nullopt;
-        }
-        return static_cast<std::int64_t>(static_cast<std::uint64_t>(*before) + gap / 2);
-    }
-    if (before) {
-        return *before > highest - queue_gap ? std::nullopt : std::optional{*before + queue_gap};
-    }
-    if (after) {
-        return *after < lowest + queue_gap ? std::nullopt : std::optional{*after - queue_gap};
-    }
-    return 0;
-}
-
-/// Where ids go into a queue: between the rows at these positions (none before the front,
-/// none after the back).
-struct Spot {
-    std::optional<std::int64_t> before;
-    std::optional<std::int64_t> after;
-};
-
-/// Positions for count ids put in, in order, at spot; none when its gap is used up.
-inline std::optional<std::vector<std::int64_t>> positions_at(Spot spot, std::size_t count)
-{
-    std::vector<std::int64_t> positions;
-    for (std::size_t i = 0; i < count; ++i) {
-        spot.before = position_between(spot.before, spot.after);
-        if (!spot.before) {
-            return std::nullopt;
-        }
-        positions.push_back(*spot.before);
-    }
-    return positions;
-}
+using pod_dispatcher_sql::Spot;
 
 /// The spot before index at of the queue of dispatcher_id, or at its back when at is
 /// unset or past the end. Reads the rows up to it (SQLite counts its way to an offset),
 /// and writes none.
 inline Result<Spot> spot_at(Connection& c, std::string_view dispatcher_id, std::optional<std::size_t> at)
 {
-    const auto nth = [](const std::vector<std::int64_t>& positions, std::size_t i) {
-        return i < positions.size() ? std::optional{positions[i]} : std::nullopt;
-    };
     if (at) {
         // The rows at indexes at - 1 and at; the front has none before it.
         const bool front = *at == 0;
@@ -230,17 +158,14 @@ inline Result<Spot> spot_at(Connection& c, std::string_view dispatcher_id, std::
                                                  " ORDER BY position LIMIT ? OFFSET ?"));
         select.bind(dispatcher_id).bind(std::int64_t{front ? 1 : 2}).bind(limit_of(front ? 0 : *at - 1));
         BOOST_OUTCOME_TRY(auto around, first_column<std::int64_t>(select));
-        if (front) {
-            return Spot{std::nullopt, nth(around, 0)};
-        }
-        if (!around.empty()) {
-            return Spot{around.front(), nth(around, 1)};
+        if (const auto spot = pod_dispatcher_sql::spot_before(*at, around)) {
+            return *spot;
         }
     }
     BOOST_OUTCOME_TRY(auto select, c.prepare("SELECT position FROM dispatcher_queue WHERE dispatcher_id = ?"
                                              " ORDER BY position DESC LIMIT 1"));
     BOOST_OUTCOME_TRY(auto last, first_column<std::int64_t>(select.bind(dispatcher_id)));
-    return Spot{nth(last, 0), std::nullopt};
+    return Spot{last.empty() ? std::nullopt : std::optional{last.front()}, std::nullopt};
 }
 
 inline Result<void> insert_queue_row(Connection& c, std::string_view dispatcher_id, std::int64_t position,
@@ -255,7 +180,7 @@ inline Result<void> insert_queue_row(Connection& c, std::string_view dispatcher_
 inline Result<void> put_queue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& task_ids)
 {
     for (std::size_t i = 0; i < task_ids.size(); ++i) {
-        BOOST_OUTCOME_TRY(insert_queue_row(c, dispatcher_id, static_cast<std::int64_t>(i) * queue_gap, task_ids[i]));
+        BOOST_OUTCOME_TRY(insert_queue_row(c, dispatcher_id, pod_dispatcher_sql::fresh_position(i), task_ids[i]));
     }
     return boost::outcome_v2::success();
 }
@@ -264,26 +189,6 @@ inline Result<void> replace_queue(Connection& c, std::string_view dispatcher_id,
 {
     BOOST_OUTCOME_TRY(run_for(c, "DELETE FROM dispatcher_queue WHERE dispatcher_id = ?", dispatcher_id));
     return put_queue(c, dispatcher_id, task_ids);
-}
-
-/// Puts ids into the queue of dispatcher_id before index at, or at its back when at is
-/// unset or past the end: a row each, or the whole queue written again when the gap there
-/// is used up.
-inline Result<void> enqueue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& ids,
-                            std::optional<std::size_t> at)
-{
-    BOOST_OUTCOME_TRY(const Spot spot, spot_at(c, dispatcher_id, at));
-    const auto positions = positions_at(spot, ids.size());
-    if (!positions) {
-        BOOST_OUTCOME_TRY(auto queue, queue_of(c, dispatcher_id, std::numeric_limits<std::size_t>::max()));
-        const std::size_t index = std::min(at.value_or(queue.size()), queue.size());
-        queue.insert(queue.begin() + static_cast<std::ptrdiff_t>(index), ids.begin(), ids.end());
-        return replace_queue(c, dispatcher_id, queue);
-    }
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        BOOST_OUTCOME_TRY(insert_queue_row(c, dispatcher_id, (*positions)[i], ids[i]));
-    }
-    return boost::outcome_v2::success();
 }
 
 /// Takes count ids off the front of the queue of dispatcher_id, in one statement.
@@ -298,7 +203,7 @@ inline Result<void> dequeue(Connection& c, std::string_view dispatcher_id, std::
 // ---- The Store members.
 
 /// Store::insert_dispatcher, inside the caller's transaction.
-inline Result<void> insert_dispatcher(Connection& c, const PodDispatcher& d)
+inline Result<void> insert_dispatcher_rows(Connection& c, const PodDispatcher& d)
 {
     if (d.id.empty() || d.group_id.empty()) {
         return Errc::invalid_argument;
@@ -310,45 +215,25 @@ inline Result<void> insert_dispatcher(Connection& c, const PodDispatcher& d)
     return put_queue(c, d.id, d.task_ids);
 }
 
-/// Applies u, which is well formed, to the dispatcher with this id.
-inline Result<void> apply(Connection& c, std::string_view id, const pod_dispatcher::DispatcherUpdate& u)
+inline Result<void> replace_pods(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& pod_ids)
 {
-    if (u.pod_ids) {
-        BOOST_OUTCOME_TRY(run_for(c, "DELETE FROM dispatcher_pods WHERE dispatcher_id = ?", id));
-        BOOST_OUTCOME_TRY(add_pods(c, id, *u.pod_ids));
-    } else {
-        BOOST_OUTCOME_TRY(add_pods(c, id, u.add_pods));
-    }
-    if (u.task_ids) {
-        BOOST_OUTCOME_TRY(replace_queue(c, id, *u.task_ids));
-    } else if (!u.dequeue.empty()) {
-        BOOST_OUTCOME_TRY(dequeue(c, id, u.dequeue.size()));
-    } else if (!u.enqueue.empty()) {
-        BOOST_OUTCOME_TRY(enqueue(c, id, u.enqueue, u.enqueue_at));
-    }
-    BOOST_OUTCOME_TRY(auto update, c.prepare("UPDATE pod_dispatchers SET modification_count = modification_count + ?,"
-                                             " last_modified = ? WHERE id = ?"));
-    return update.bind(u.increment).bind(u.last_modified).bind(id).run();
+    BOOST_OUTCOME_TRY(run_for(c, "DELETE FROM dispatcher_pods WHERE dispatcher_id = ?", dispatcher_id));
+    return add_pods(c, dispatcher_id, pod_ids);
 }
 
-/// Store::update_dispatcher, inside the caller's transaction.
-inline Result<bool> update_dispatcher(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
+/// Adds u.increment to the dispatcher's modification_count and sets its last_modified.
+inline Result<void> count_up(Connection& c, std::string_view dispatcher_id, const pod_dispatcher::DispatcherUpdate& u)
 {
-    if (!pod_dispatcher::well_formed(u)) {
-        return Errc::invalid_argument;
-    }
-    BOOST_OUTCOME_TRY(auto matched, matching_rows(c, q));
-    for (const PodDispatcher& d : matched) {
-        if (!u.dequeue.empty()) {
-            BOOST_OUTCOME_TRY(auto front, queue_of(c, d.id, u.dequeue.size()));
-            if (front != u.dequeue) {
-                continue;
-            }
-        }
-        BOOST_OUTCOME_TRY(apply(c, d.id, u));
-        return true;
-    }
-    return false;
+    BOOST_OUTCOME_TRY(auto update, c.prepare("UPDATE pod_dispatchers SET modification_count = modification_count + ?,"
+                                             " last_modified = ? WHERE id = ?"));
+    return update.bind(u.increment).bind(u.last_modified).bind(dispatcher_id).run();
+}
+
+/// Store::update_dispatcher, inside the caller's transaction
+/// (pod_dispatcher_sql/dispatcher_update.hpp, on the row operations above).
+inline Result<bool> update_dispatcher_rows(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
+{
+    return pod_dispatcher_sql::update_dispatcher(c, u, [&] { return matching_rows(c, q); });
 }
 
 } // namespace pod_dispatcher_sqlite::detail

@@ -7,7 +7,9 @@
 // the changes in memory, and writes the row back, all inside the caller's transaction.
 
 #include <pod_dispatcher_sqlite/detail/connection.hpp>
-#include <pod_dispatcher_sqlite/detail/json_codec.hpp>
+
+#include <pod_dispatcher_sql/document_tables.hpp>
+#include <pod_dispatcher_sql/json_text.hpp>
 
 #include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
@@ -20,58 +22,58 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace pod_dispatcher_sqlite::detail {
 
-/// The table of a kind of document, and the columns its rows keep beside the JSON.
+using pod_dispatcher_sql::decode;
+using pod_dispatcher_sql::encode;
+
+using pod_dispatcher_sql::DocumentTable;
+
+/// Binds the columns doc's row keeps beside its id and JSON (a pod's status as text, so
+/// that other programs read it as words).
 template <class D>
-struct Table;
-
-/// A table of id and JSON only.
-struct JsonOnly {
-    static constexpr std::string_view columns = "";
-    static constexpr std::string_view parameters = "";
-    template <class D>
-    static Statement& bind_columns(Statement& s, const D&)
-    {
-        return s;
-    }
-};
-
-template <>
-struct Table<pod_dispatcher::Task> : JsonOnly {
-    static constexpr std::string_view name = "tasks";
-};
-
-/// A pod's status and last_communicated, copied out of the JSON by the statement that
-/// writes it, so that find_pods reads an index on them (schema.hpp).
-template <>
-struct Table<pod_dispatcher::Pod> {
-    static constexpr std::string_view name = "pods";
-    static constexpr std::string_view columns = "status, last_communicated, ";
-    static constexpr std::string_view parameters = "?, ?, ";
-    static Statement& bind_columns(Statement& s, const pod_dispatcher::Pod& pod)
-    {
-        return s.bind_text(pod_dispatcher::name_of(pod.status)).bind(pod.last_communicated);
-    }
-};
-
-template <>
-struct Table<pod_dispatcher::ProjectRef> : JsonOnly {
-    static constexpr std::string_view name = "project_ref";
-};
+Statement& bind_indexed(Statement& s, const D& doc)
+{
+    DocumentTable<D>::indexed_values(doc, [&](auto value) {
+        if constexpr (std::is_same_v<decltype(value), std::string_view>) {
+            s.bind_text(value);
+        } else {
+            s.bind(value);
+        }
+    });
+    return s;
+}
 
 /// The statements on the table of D.
 template <class D>
 struct DocumentSql {
-    using T = Table<D>;
+    using T = DocumentTable<D>;
+    /// The indexed columns, each followed by ", ".
+    static std::string column_list()
+    {
+        std::string listed;
+        for (const std::string_view column : T::indexed_columns) {
+            listed.append(column).append(", ");
+        }
+        return listed;
+    }
     static inline const std::string table{T::name};
+    static inline const std::string columns = column_list();
+    static inline const std::string parameters = [] {
+        std::string listed;
+        for (std::size_t i = 0; i < T::indexed_columns.size(); ++i) {
+            listed += "?, ";
+        }
+        return listed;
+    }();
     static inline const std::string find = "SELECT document FROM " + table + " WHERE id = ?";
-    static inline const std::string insert = "INSERT INTO " + table + " (id, " + std::string(T::columns) +
-                                             "document) VALUES (?, " + std::string(T::parameters) + "?)";
-    static inline const std::string update = "UPDATE " + table + " SET (" + std::string(T::columns) + "document) = (" +
-                                             std::string(T::parameters) + "?) WHERE id = ?";
+    static inline const std::string insert =
+        "INSERT INTO " + table + " (id, " + columns + "document) VALUES (?, " + parameters + "?)";
+    static inline const std::string update =
+        "UPDATE " + table + " SET (" + columns + "document) = (" + parameters + "?) WHERE id = ?";
     static inline const std::string all = "SELECT document FROM " + table;
 };
 
@@ -97,7 +99,7 @@ template <class D>
 Result<std::optional<D>> find_document(Connection& c, std::string_view id)
 {
     BOOST_OUTCOME_TRY(auto find, c.prepare(DocumentSql<D>::find));
-    BOOST_OUTCOME_TRY(auto found, decode_rows<D>(c, find.bind(id), Table<D>::name));
+    BOOST_OUTCOME_TRY(auto found, decode_rows<D>(c, find.bind(id), DocumentTable<D>::name));
     if (found.empty()) {
         return std::nullopt;
     }
@@ -113,7 +115,7 @@ Result<void> insert_document(Connection& c, const D& doc)
     }
     BOOST_OUTCOME_TRY(auto text, encode(doc));
     BOOST_OUTCOME_TRY(auto insert, c.prepare(DocumentSql<D>::insert));
-    return Table<D>::bind_columns(insert.bind(doc.id), doc).bind(text).run();
+    return bind_indexed(insert.bind(doc.id), doc).bind(text).run();
 }
 
 /// Store::update_task and update_pod: the document as stored after, or none when it is
@@ -128,23 +130,23 @@ Result<std::optional<D>> update_document(Connection& c, const pod_dispatcher::Fi
     pod_dispatcher::apply_changes(*stored, u);
     BOOST_OUTCOME_TRY(auto text, encode(*stored));
     BOOST_OUTCOME_TRY(auto update, c.prepare(DocumentSql<D>::update));
-    BOOST_OUTCOME_TRY(Table<D>::bind_columns(update, *stored).bind(text).bind(u.id).run());
+    BOOST_OUTCOME_TRY(bind_indexed(update, *stored).bind(text).bind(u.id).run());
     return stored;
 }
 
 /// Store::find_pods, through the index on (status, last_communicated).
-inline Result<std::vector<pod_dispatcher::Pod>> find_pods(Connection& c, const pod_dispatcher::PodQuery& q)
+inline Result<std::vector<pod_dispatcher::Pod>> find_pod_rows(Connection& c, const pod_dispatcher::PodQuery& q)
 {
     BOOST_OUTCOME_TRY(auto find, c.prepare("SELECT document FROM pods WHERE status = ? AND last_communicated < ?"));
     find.bind_text(pod_dispatcher::name_of(q.status)).bind(q.communicated_before);
-    return decode_rows<pod_dispatcher::Pod>(c, find, Table<pod_dispatcher::Pod>::name);
+    return decode_rows<pod_dispatcher::Pod>(c, find, DocumentTable<pod_dispatcher::Pod>::name);
 }
 
 template <class D>
 Result<std::vector<D>> all_documents(Connection& c)
 {
     BOOST_OUTCOME_TRY(auto all, c.prepare(DocumentSql<D>::all));
-    return decode_rows<D>(c, all, Table<D>::name);
+    return decode_rows<D>(c, all, DocumentTable<D>::name);
 }
 
 // ---- Events: appended, and read back in that order.

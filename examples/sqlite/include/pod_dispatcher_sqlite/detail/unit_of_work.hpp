@@ -14,11 +14,12 @@
 #include <pod_dispatcher_sqlite/detail/connection.hpp>
 #include <pod_dispatcher_sqlite/detail/connection_pool.hpp>
 
+#include <pod_dispatcher_sql/transactions.hpp>
+
 #include <pod_dispatcher/current_unit.hpp>
 #include <pod_dispatcher/error.hpp>
 
 #include <mutex>
-#include <type_traits>
 
 namespace pod_dispatcher_sqlite::detail {
 
@@ -27,43 +28,7 @@ namespace pod_dispatcher_sqlite::detail {
 using CurrentConnection = pod_dispatcher::CurrentUnit<Connection>;
 
 template <class Body>
-using BodyResult = std::invoke_result_t<Body&, Connection&>;
-
-/// body(c) in a savepoint of the transaction c is in: undone alone if it fails.
-template <class Body>
-BodyResult<Body> in_savepoint(Connection& c, Body& body)
-{
-    BOOST_OUTCOME_TRY(c.execute("SAVEPOINT member"));
-    auto result = body(c);
-    if (!result) {
-        (void)c.execute("ROLLBACK TO member");
-    }
-    auto released = c.execute("RELEASE member");
-    if (result && !released) {
-        return released.error();
-    }
-    return result;
-}
-
-/// body(c) as one transaction, committed if it succeeds, rolled back if not.
-template <class Body>
-BodyResult<Body> in_transaction(const ConnectionPool& pool, Connection& c, Access access, Body& body)
-{
-    BOOST_OUTCOME_TRY(c.begin(access));
-    auto result = [&] {
-        const CurrentConnection unit{&pool, c};
-        return body(c);
-    }();
-    if (!result) {
-        c.rollback();
-        return result;
-    }
-    if (auto committed = c.commit(); !committed) {
-        c.rollback();
-        return committed.error();
-    }
-    return result;
-}
+using BodyResult = pod_dispatcher_sql::BodyResult<Body, Connection>;
 
 /// Runs body(connection) all or nothing: as a transaction of its own, or, on a thread
 /// already running a unit of this pool's store, as part of that unit.
@@ -71,7 +36,7 @@ template <class Body>
 BodyResult<Body> run_unit(ConnectionPool& pool, Access access, Body&& body)
 {
     if (Connection* joined = CurrentConnection::of(&pool)) {
-        return access == Access::write ? in_savepoint(*joined, body) : body(*joined);
+        return access == Access::write ? pod_dispatcher_sql::in_savepoint(*joined, body) : body(*joined);
     }
     for (int attempt = 1;; ++attempt) {
         BOOST_OUTCOME_TRY(auto lease, pool.acquire());
@@ -79,7 +44,7 @@ BodyResult<Body> run_unit(ConnectionPool& pool, Access access, Body&& body)
         if (access == Access::write) {
             turn = pool.writer_turn();
         }
-        auto result = in_transaction(pool, *lease, access, body);
+        auto result = pod_dispatcher_sql::in_transaction(&pool, *lease, [&] { return lease->begin(access); }, body);
         if (result || !lease->was_busy() || attempt >= pool.options().max_attempts) {
             return result;
         }

@@ -1,5 +1,5 @@
-#ifndef POD_DISPATCHER_TESTS_SQLITE_CHILD_PROCESS_HPP
-#define POD_DISPATCHER_TESTS_SQLITE_CHILD_PROCESS_HPP
+#ifndef POD_DISPATCHER_TESTS_SQL_CHILD_PROCESS_HPP
+#define POD_DISPATCHER_TESTS_SQL_CHILD_PROCESS_HPP
 
 // Running a helper program as a process of its own.
 
@@ -12,7 +12,7 @@
 #include <system_error>
 #include <vector>
 
-namespace sqlite_test {
+namespace crash_test {
 
 /// Runs program with args in a new process and waits for it to end; its wait status.
 inline int run_process(const std::string& program, const std::vector<std::string>& args)
@@ -35,6 +35,6 @@ inline int run_process(const std::string& program, const std::vector<std::string
     return status;
 }
 
-} // namespace sqlite_test
+} // namespace crash_test
 
 #endif

@@ -1,12 +1,12 @@
-#ifndef POD_DISPATCHER_TESTS_SQLITE_CRASH_WORLD_HPP
-#define POD_DISPATCHER_TESTS_SQLITE_CRASH_WORLD_HPP
+#ifndef POD_DISPATCHER_TESTS_SQL_CRASH_WORLD_HPP
+#define POD_DISPATCHER_TESTS_SQL_CRASH_WORLD_HPP
 
 // What the crash tests store before an operation, the operations they interrupt, and how
-// the work then goes on to its end. Shared by the test and the worker process it kills.
+// the work then goes on to its end, on a store of any type S. Shared by each store's test
+// and the worker process it kills.
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
 #include <pod_dispatcher/testing/samples.hpp>
-#include <pod_dispatcher_sqlite/sqlite_store.hpp>
 
 #include <algorithm>
 #include <array>
@@ -18,9 +18,7 @@
 #include <system_error>
 #include <vector>
 
-namespace sqlite_test {
-
-using pod_dispatcher_sqlite::SqliteStore;
+namespace crash_test {
 
 /// r's value, or a thrown std::system_error: a broken setup, not a finding.
 template <class T>
@@ -95,7 +93,8 @@ inline pod_dispatcher::Pod running(pod_dispatcher::Pod pod, const pod_dispatcher
 /// - "terminating": pods pt (running task tt) and pu, and [tq];
 /// - "stale": pods pz1 (running task tz1, heard from two hours before seeded_at) and pz2
 ///   (starting, an hour before), and [tz2].
-inline void seed_world(SqliteStore& store)
+template <class S>
+void seed_world(S& store)
 {
     using namespace pod_dispatcher::testing;
     using pod_dispatcher::PodStatus;
@@ -150,12 +149,14 @@ inline void seed_world(SqliteStore& store)
 }
 
 /// An operation the crash tests interrupt, as a pod or the allocator would call it.
+template <class S>
 struct Operation {
     std::string_view name;
-    std::function<pod_dispatcher::Result<void>(SqliteStore&)> run;
+    std::function<pod_dispatcher::Result<void>(S&)> run;
 };
 
-inline pod_dispatcher::Result<void> allocate(SqliteStore& store, std::string_view task_id, std::string pod_id)
+template <class S>
+pod_dispatcher::Result<void> allocate(S& store, std::string_view task_id, std::string pod_id)
 {
     BOOST_OUTCOME_TRY(auto task, store.find_task(task_id));
     if (!task) {
@@ -166,7 +167,8 @@ inline pod_dispatcher::Result<void> allocate(SqliteStore& store, std::string_vie
     return boost::outcome_v2::success();
 }
 
-inline pod_dispatcher::Result<void> dispatch(SqliteStore& store, std::string_view pod_id)
+template <class S>
+pod_dispatcher::Result<void> dispatch(S& store, std::string_view pod_id)
 {
     BOOST_OUTCOME_TRY(auto task, pod_dispatcher::dispatch_next_task(store, pod_id));
     if (!task) {
@@ -175,7 +177,8 @@ inline pod_dispatcher::Result<void> dispatch(SqliteStore& store, std::string_vie
     return boost::outcome_v2::success();
 }
 
-inline pod_dispatcher::Result<void> remove_pod(SqliteStore& store, std::string_view pod_id)
+template <class S>
+pod_dispatcher::Result<void> remove_pod(S& store, std::string_view pod_id)
 {
     BOOST_OUTCOME_TRY(auto holder, pod_dispatcher::find_one_by_pod_id(store, pod_id));
     if (!holder) {
@@ -184,7 +187,8 @@ inline pod_dispatcher::Result<void> remove_pod(SqliteStore& store, std::string_v
     return holder->remove_pod(store, pod_id);
 }
 
-inline pod_dispatcher::Result<void> terminate_pod(SqliteStore& store, std::string_view pod_id)
+template <class S>
+pod_dispatcher::Result<void> terminate_pod(S& store, std::string_view pod_id)
 {
     BOOST_OUTCOME_TRY(auto stranded, pod_dispatcher::terminate_pod(store, pod_id, "stopped"));
     if (!stranded) {
@@ -193,33 +197,36 @@ inline pod_dispatcher::Result<void> terminate_pod(SqliteStore& store, std::strin
     return boost::outcome_v2::success();
 }
 
-inline pod_dispatcher::Result<void> rescue_stale_pods(SqliteStore& store)
+template <class S>
+pod_dispatcher::Result<void> rescue_stale_pods(S& store)
 {
     BOOST_OUTCOME_TRY(pod_dispatcher::rescue_stale_pods(store, rescue_options()));
     return boost::outcome_v2::success();
 }
 
-inline const std::array<Operation, 9>& operations()
+template <class S>
+const std::array<Operation<S>, 9>& operations()
 {
     using pod_dispatcher::TaskStatus;
-    static const std::array<Operation, 9> all{{
-        {"allocate into a new dispatcher", [](SqliteStore& s) { return allocate(s, "solo", "ps"); }},
-        {"allocate into a task group's queue", [](SqliteStore& s) { return allocate(s, "g2", "pg2"); }},
-        {"dispatch_next_task", [](SqliteStore& s) { return dispatch(s, "p1"); }},
-        {"remove_pod", [](SqliteStore& s) { return remove_pod(s, "pr"); }},
-        {"finish_task", [](SqliteStore& s) { return pod_dispatcher::finish_task(s, "pf", TaskStatus::succeeded); }},
-        {"mark_pod_running", [](SqliteStore& s) { return pod_dispatcher::mark_pod_running(s, "pm"); }},
-        {"heartbeat", [](SqliteStore& s) { return pod_dispatcher::heartbeat(s, "pf"); }},
-        {"terminate_pod", [](SqliteStore& s) { return terminate_pod(s, "pt"); }},
-        {"rescue_stale_pods", [](SqliteStore& s) { return rescue_stale_pods(s); }},
+    static const std::array<Operation<S>, 9> all{{
+        {"allocate into a new dispatcher", [](S& s) { return allocate(s, "solo", "ps"); }},
+        {"allocate into a task group's queue", [](S& s) { return allocate(s, "g2", "pg2"); }},
+        {"dispatch_next_task", [](S& s) { return dispatch(s, "p1"); }},
+        {"remove_pod", [](S& s) { return remove_pod(s, "pr"); }},
+        {"finish_task", [](S& s) { return pod_dispatcher::finish_task(s, "pf", TaskStatus::succeeded); }},
+        {"mark_pod_running", [](S& s) { return pod_dispatcher::mark_pod_running(s, "pm"); }},
+        {"heartbeat", [](S& s) { return pod_dispatcher::heartbeat(s, "pf"); }},
+        {"terminate_pod", [](S& s) { return terminate_pod(s, "pt"); }},
+        {"rescue_stale_pods", [](S& s) { return rescue_stale_pods(s); }},
     }};
     return all;
 }
 
-inline const Operation* operation_named(std::string_view name)
+template <class S>
+const Operation<S>* operation_named(std::string_view name)
 {
-    const auto& all = operations();
-    const auto found = std::ranges::find(all, name, &Operation::name);
+    const auto& all = operations<S>();
+    const auto found = std::ranges::find(all, name, &Operation<S>::name);
     return found == all.end() ? nullptr : &*found;
 }
 
@@ -235,7 +242,8 @@ inline bool takes_no_task(std::error_code error)
 /// The work that follows any operation, to the end: the new pods start, and every pod
 /// asks for tasks (finishing each one it gets, so a group's pods take the next) until no
 /// pod gets one. Tasks restarted after their pod was terminated stay for an allocator.
-inline void carry_on(SqliteStore& store)
+template <class S>
+void carry_on(S& store)
 {
     for (const std::string_view pod_id : {"ps", "pg2"}) {
         const pod_dispatcher::Pod running = pod_dispatcher::testing::running_pod(std::string(pod_id));
@@ -258,6 +266,6 @@ inline void carry_on(SqliteStore& store)
     }
 }
 
-} // namespace sqlite_test
+} // namespace crash_test
 
 #endif

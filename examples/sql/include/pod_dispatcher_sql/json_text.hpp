@@ -1,8 +1,8 @@
-#ifndef POD_DISPATCHER_SQLITE_DETAIL_JSON_CODEC_HPP
-#define POD_DISPATCHER_SQLITE_DETAIL_JSON_CODEC_HPP
+#ifndef POD_DISPATCHER_SQL_JSON_TEXT_HPP
+#define POD_DISPATCHER_SQL_JSON_TEXT_HPP
 
 // Documents as the JSON text stored in a row, through the library's own conversion (which
-// reads the Fields tables), so the store names no field itself.
+// reads the Fields tables), so that a store names no field itself.
 
 #include <pod_dispatcher/error.hpp>
 #include <pod_dispatcher/json.hpp>
@@ -18,43 +18,41 @@
 #include <string_view>
 #include <system_error>
 
-namespace pod_dispatcher_sqlite::detail {
-
-using pod_dispatcher::Errc;
-using pod_dispatcher::Result;
+namespace pod_dispatcher_sql {
 
 /// doc as JSON text. Ids are bytes: the text carries them as they are, invalid UTF-8
-/// included (decode accepts it back). Errc::invalid_argument for a document JSON cannot
-/// hold (a timestamp outside years 0000 to 9999, an enum value that names nothing).
+/// included (decode accepts it back), so store it as bytes, not in a column that insists
+/// on UTF-8. Errc::invalid_argument for a document JSON cannot hold (a timestamp outside
+/// years 0000 to 9999, an enum value that names nothing).
 template <class D>
-Result<std::string> encode(const D& doc)
+pod_dispatcher::Result<std::string> encode(const D& doc)
 {
     try {
         return boost::json::serialize(boost::json::value_from(doc));
     } catch (const std::system_error&) {
-        return Errc::invalid_argument;
+        return pod_dispatcher::Errc::invalid_argument;
     }
 }
 
 /// The document text holds; Errc::store_unavailable when it holds none (a row another
 /// program wrote badly), as for any backend that returns garbage.
 template <class D>
-Result<D> decode(std::string_view text)
+pod_dispatcher::Result<D> decode(std::string_view text)
 {
     boost::json::parse_options options;
     options.allow_invalid_utf8 = true;
     boost::json::error_code ec;
     const boost::json::value parsed = boost::json::parse(text, ec, {}, options);
     if (ec) {
-        return Errc::store_unavailable;
+        return pod_dispatcher::Errc::store_unavailable;
     }
     auto doc = boost::json::try_value_to<D>(parsed);
     if (!doc) {
-        return Errc::store_unavailable;
+        return pod_dispatcher::Errc::store_unavailable;
     }
     return std::move(*doc);
 }
 
-} // namespace pod_dispatcher_sqlite::detail
+} // namespace pod_dispatcher_sql
 
 #endif

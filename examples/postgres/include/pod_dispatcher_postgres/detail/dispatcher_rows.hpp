@@ -1,0 +1,300 @@
+#ifndef POD_DISPATCHER_POSTGRES_DETAIL_DISPATCHER_ROWS_HPP
+#define POD_DISPATCHER_POSTGRES_DETAIL_DISPATCHER_ROWS_HPP
+
+// Dispatchers in three tables (schema.hpp): the dispatcher's own row, its pods and its
+// queue, one row per id, in order of position.
+//
+// A read is one statement that returns the dispatcher's row with its pods and the front
+// of its queue as arrays: one round trip, and one snapshot, so that even inside a unit
+// at READ COMMITTED the row and its lists are of one commit.
+//
+// A write first locks the dispatcher's row (SELECT ... FOR UPDATE, which waits for a
+// transaction writing it and then checks the query again against what that one
+// committed); every write of a dispatcher's pods or queue is made under that lock, so the
+// queue it then reads stays as read until it commits. A write of the ids a
+// DispatcherUpdate names writes their rows only: a dequeue deletes the front rows, an
+// enqueue inserts a row per id (pod_dispatcher_sql/queue_positions.hpp), and added pods
+// a row each, so each costs the same whatever the queue's length.
+
+#include <pod_dispatcher_postgres/detail/connection.hpp>
+#include <pod_dispatcher_postgres/detail/sql_text.hpp>
+
+#include <pod_dispatcher_sql/dispatcher_update.hpp>
+#include <pod_dispatcher_sql/query_conditions.hpp>
+#include <pod_dispatcher_sql/queue_positions.hpp>
+
+#include <pod_dispatcher/dispatcher.hpp>
+#include <pod_dispatcher/documents.hpp>
+#include <pod_dispatcher/error.hpp>
+#include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/update.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace pod_dispatcher_postgres::detail {
+
+using pod_dispatcher::PodDispatcher;
+using pod_dispatcher::Query;
+using pod_dispatcher_sql::Spot;
+
+// ---- Finding dispatchers.
+
+/// FROM and WHERE for the dispatchers d that meet the conditions set, in member order,
+/// numbered from parameter first; a pod is looked up in dispatcher_pods h.
+inline std::string matching(unsigned set, int first)
+{
+    using namespace pod_dispatcher_sql;
+    std::string sql = " FROM pod_dispatchers d";
+    if ((set & pod_id_set) != 0) {
+        sql += " JOIN dispatcher_pods h ON " + same_id("h.dispatcher_id", "d.id");
+    }
+    sql += " WHERE TRUE";
+    int n = first;
+    sql += (set & id_set) != 0 ? " AND " + same_id("d.id", parameter(n++)) : "";
+    sql += (set & group_id_set) != 0 ? " AND " + same_id("d.group_id", parameter(n++)) : "";
+    sql += (set & pod_id_set) != 0 ? " AND " + same_id("h.pod_id", parameter(n++)) : "";
+    sql += (set & modification_count_set) != 0 ? " AND d.modification_count = " + parameter(n++) : "";
+    return sql + " ORDER BY d.id";
+}
+
+/// Binds the values of q's conditions, in member order.
+inline Params& bind_query(Params& p, const Query& q)
+{
+    pod_dispatcher_sql::bind_conditions(q, [&](auto value) {
+        if constexpr (std::is_same_v<decltype(value), std::int64_t>) {
+            p.integer(value);
+        } else {
+            p.bytes(value);
+        }
+    });
+    return p;
+}
+
+/// SQL's LIMIT for at most n rows: none (NULL) for no limit.
+inline Params& limit(Params& p, std::size_t n)
+{
+    return n > static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()) ? p.null()
+                                                                                 : p.integer(static_cast<std::int64_t>(n));
+}
+
+/// The dispatchers q matches, with as much of their pods and queues as projection asks for.
+inline Result<std::vector<PodDispatcher>> find_dispatchers(Connection& c, const Query& q,
+                                                           const pod_dispatcher::Projection& projection)
+{
+    const std::string& sql = pod_dispatcher_sql::text_for(q, [](unsigned set) {
+        return "SELECT d.id, d.group_id, d.modification_count, d.last_modified,"
+               " CASE WHEN $1 THEN ARRAY(SELECT p.pod_id FROM dispatcher_pods p WHERE " +
+               same_id("p.dispatcher_id", "d.id") +
+               " ORDER BY p.position) END,"
+               " ARRAY(SELECT q.task_id FROM dispatcher_queue q WHERE " +
+               same_id("q.dispatcher_id", "d.id") + " ORDER BY q.position LIMIT $2)" + matching(set, 3);
+    });
+    Params p;
+    limit(p.boolean(projection.pod_ids), projection.max_task_ids);
+    BOOST_OUTCOME_TRY(const auto rows, c.run(sql, bind_query(p, q)));
+    std::vector<PodDispatcher> found;
+    for (int row = 0; row < rows.size(); ++row) {
+        PodDispatcher& d = found.emplace_back();
+        d.id = rows.bytes(row, 0);
+        d.group_id = rows.bytes(row, 1);
+        const auto count = rows.bigint(row, 2);
+        const auto modified = rows.bigint(row, 3);
+        auto pods = rows.is_null(row, 4) ? std::optional{std::vector<std::string>{}} : rows.byte_strings(row, 4);
+        auto queue = rows.byte_strings(row, 5);
+        if (!count || !modified || !pods || !queue) {
+            return c.malformed("pod_dispatchers");
+        }
+        d.modification_count = *count;
+        d.last_modified = pod_dispatcher::Timestamp{std::chrono::milliseconds{*modified}};
+        d.pod_ids = std::move(*pods);
+        d.task_ids = std::move(*queue);
+    }
+    return found;
+}
+
+/// The first column of every row: ids.
+inline std::vector<std::string> ids_of(const Rows& rows)
+{
+    std::vector<std::string> ids;
+    for (int row = 0; row < rows.size(); ++row) {
+        ids.emplace_back(rows.bytes(row, 0));
+    }
+    return ids;
+}
+
+/// The ids of the dispatchers q matches, their rows locked until the transaction ends.
+inline Result<std::vector<std::string>> lock_matching(Connection& c, const Query& q)
+{
+    const std::string& sql =
+        pod_dispatcher_sql::text_for(q, [](unsigned set) { return "SELECT d.id" + matching(set, 1) + " FOR UPDATE OF d"; });
+    Params p;
+    BOOST_OUTCOME_TRY(const auto rows, c.run(sql, bind_query(p, q)));
+    return ids_of(rows);
+}
+
+/// The first max_ids ids of a dispatcher's queue.
+inline Result<std::vector<std::string>> queue_of(Connection& c, std::string_view dispatcher_id, std::size_t max_ids)
+{
+    static const std::string sql = "SELECT task_id FROM dispatcher_queue WHERE " + same_id("dispatcher_id", "$1") +
+                                   " ORDER BY position LIMIT $2";
+    Params p;
+    BOOST_OUTCOME_TRY(const auto rows, c.run(sql, limit(p.bytes(dispatcher_id), max_ids)));
+    return ids_of(rows);
+}
+
+// ---- Writing.
+
+/// Runs sql, which takes the dispatcher's id as its one parameter.
+inline Result<void> run_for(Connection& c, const std::string& sql, std::string_view dispatcher_id)
+{
+    BOOST_OUTCOME_TRY(c.run(sql, Params{}.bytes(dispatcher_id)));
+    return boost::outcome_v2::success();
+}
+
+/// Appends pod_ids to the pods of dispatcher_id, one row each, in one statement;
+/// Errc::duplicate_key when a dispatcher holds one of them already.
+inline Result<void> add_pods(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& pod_ids)
+{
+    static const std::string sql =
+        "INSERT INTO dispatcher_pods (pod_id, dispatcher_id, position)"
+        " SELECT pod_id, $2::bytea, (SELECT coalesce(max(position), -1) FROM dispatcher_pods WHERE " +
+        same_id("dispatcher_id", "$2::bytea") + ") + n FROM unnest($1::bytea[]) WITH ORDINALITY AS added (pod_id, n)";
+    if (pod_ids.empty()) {
+        return boost::outcome_v2::success();
+    }
+    BOOST_OUTCOME_TRY(c.run(sql, Params{}.byte_strings(pod_ids).bytes(dispatcher_id)));
+    return boost::outcome_v2::success();
+}
+
+inline Result<void> insert_queue_row(Connection& c, std::string_view dispatcher_id, std::int64_t position,
+                                     std::string_view task_id)
+{
+    static const std::string sql = "INSERT INTO dispatcher_queue (dispatcher_id, position, task_id) VALUES ($1, $2, $3)";
+    BOOST_OUTCOME_TRY(c.run(sql, Params{}.bytes(dispatcher_id).integer(position).bytes(task_id)));
+    return boost::outcome_v2::success();
+}
+
+/// Stores task_ids as the queue of dispatcher_id, which has none, numbered afresh, in one
+/// statement.
+inline Result<void> put_queue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& task_ids)
+{
+    static const std::string sql = "INSERT INTO dispatcher_queue (dispatcher_id, position, task_id)"
+                                   " SELECT $1::bytea, (n - 1) * $3::bigint, task_id"
+                                   " FROM unnest($2::bytea[]) WITH ORDINALITY AS queued (task_id, n)";
+    if (task_ids.empty()) {
+        return boost::outcome_v2::success();
+    }
+    static_assert(pod_dispatcher_sql::fresh_position(1) == pod_dispatcher_sql::queue_gap);
+    BOOST_OUTCOME_TRY(
+        c.run(sql, Params{}.bytes(dispatcher_id).byte_strings(task_ids).integer(pod_dispatcher_sql::queue_gap)));
+    return boost::outcome_v2::success();
+}
+
+inline Result<void> replace_queue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& task_ids)
+{
+    static const std::string sql = "DELETE FROM dispatcher_queue WHERE " + same_id("dispatcher_id", "$1");
+    BOOST_OUTCOME_TRY(run_for(c, sql, dispatcher_id));
+    return put_queue(c, dispatcher_id, task_ids);
+}
+
+/// The positions of the rows the statement returned.
+inline Result<std::vector<std::int64_t>> positions_of(Connection& c, const Rows& rows)
+{
+    std::vector<std::int64_t> positions;
+    for (int row = 0; row < rows.size(); ++row) {
+        const auto position = rows.bigint(row, 0);
+        if (!position) {
+            return c.malformed("dispatcher_queue");
+        }
+        positions.push_back(*position);
+    }
+    return positions;
+}
+
+/// The spot before index at of the queue of dispatcher_id, or at its back when at is
+/// unset or past the end. Reads the rows up to it (PostgreSQL counts its way to an
+/// offset along the index), and writes none.
+inline Result<Spot> spot_at(Connection& c, std::string_view dispatcher_id, std::optional<std::size_t> at)
+{
+    static const std::string around_sql = "SELECT position FROM dispatcher_queue WHERE " +
+                                          same_id("dispatcher_id", "$1") + " ORDER BY position LIMIT $2 OFFSET $3";
+    static const std::string last_sql = "SELECT position FROM dispatcher_queue WHERE " +
+                                        same_id("dispatcher_id", "$1") + " ORDER BY position DESC LIMIT 1";
+    if (at) {
+        // The rows at indexes at - 1 and at; the front has none before it.
+        const bool front = *at == 0;
+        Params p;
+        limit(p.bytes(dispatcher_id).integer(front ? 1 : 2), front ? 0 : *at - 1);
+        BOOST_OUTCOME_TRY(const auto rows, c.run(around_sql, p));
+        BOOST_OUTCOME_TRY(const auto around, positions_of(c, rows));
+        if (const auto spot = pod_dispatcher_sql::spot_before(*at, around)) {
+            return *spot;
+        }
+    }
+    BOOST_OUTCOME_TRY(const auto rows, c.run(last_sql, Params{}.bytes(dispatcher_id)));
+    BOOST_OUTCOME_TRY(const auto last, positions_of(c, rows));
+    return Spot{last.empty() ? std::nullopt : std::optional{last.front()}, std::nullopt};
+}
+
+/// Takes count ids off the front of the queue of dispatcher_id, in one statement.
+inline Result<void> dequeue(Connection& c, std::string_view dispatcher_id, std::size_t count)
+{
+    static const std::string sql = "DELETE FROM dispatcher_queue WHERE " + same_id("dispatcher_id", "$1") +
+                                   " AND position IN (SELECT position FROM dispatcher_queue WHERE " +
+                                   same_id("dispatcher_id", "$1") + " ORDER BY position LIMIT $2)";
+    Params p;
+    BOOST_OUTCOME_TRY(c.run(sql, limit(p.bytes(dispatcher_id), count)));
+    return boost::outcome_v2::success();
+}
+
+// ---- The Store members.
+
+/// Store::insert_dispatcher, inside the caller's transaction.
+inline Result<void> insert_dispatcher_rows(Connection& c, const PodDispatcher& d)
+{
+    static const std::string sql = "INSERT INTO pod_dispatchers (id, group_id, modification_count, last_modified)"
+                                   " VALUES ($1, $2, $3, $4)";
+    if (d.id.empty() || d.group_id.empty()) {
+        return Errc::invalid_argument;
+    }
+    BOOST_OUTCOME_TRY(
+        c.run(sql, Params{}.bytes(d.id).bytes(d.group_id).integer(d.modification_count).time(d.last_modified)));
+    BOOST_OUTCOME_TRY(add_pods(c, d.id, d.pod_ids));
+    return put_queue(c, d.id, d.task_ids);
+}
+
+inline Result<void> replace_pods(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& pod_ids)
+{
+    static const std::string sql = "DELETE FROM dispatcher_pods WHERE " + same_id("dispatcher_id", "$1");
+    BOOST_OUTCOME_TRY(run_for(c, sql, dispatcher_id));
+    return add_pods(c, dispatcher_id, pod_ids);
+}
+
+/// Adds u.increment to the dispatcher's modification_count and sets its last_modified.
+inline Result<void> count_up(Connection& c, std::string_view dispatcher_id, const pod_dispatcher::DispatcherUpdate& u)
+{
+    static const std::string sql = "UPDATE pod_dispatchers SET modification_count = modification_count + $1,"
+                                   " last_modified = $2 WHERE " + same_id("id", "$3");
+    BOOST_OUTCOME_TRY(c.run(sql, Params{}.integer(u.increment).time(u.last_modified).bytes(dispatcher_id)));
+    return boost::outcome_v2::success();
+}
+
+/// Store::update_dispatcher, inside the caller's transaction
+/// (pod_dispatcher_sql/dispatcher_update.hpp, on the row operations above): the rows the
+/// query matches are locked before their queues are read, and written under that lock.
+inline Result<bool> update_dispatcher_rows(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
+{
+    return pod_dispatcher_sql::update_dispatcher(c, u, [&] { return lock_matching(c, q); });
+}
+
+} // namespace pod_dispatcher_postgres::detail
+
+#endif

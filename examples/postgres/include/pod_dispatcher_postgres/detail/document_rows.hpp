@@ -1,0 +1,210 @@
+#ifndef POD_DISPATCHER_POSTGRES_DETAIL_DOCUMENT_ROWS_HPP
+#define POD_DISPATCHER_POSTGRES_DETAIL_DOCUMENT_ROWS_HPP
+
+// Tasks, pods, project refs and events: one row each, keyed by id (events by their place
+// in the log), holding the document's JSON, and for a pod the fields find_pods searches
+// by in columns of their own. A guarded write reads the row with SELECT ... FOR UPDATE,
+// which waits for a transaction writing it and then reads what that one committed, checks
+// the guard and applies the changes in memory, and writes the row back under that lock:
+// at READ COMMITTED a plain read, check and write could lose another's update.
+
+#include <pod_dispatcher_postgres/detail/connection.hpp>
+#include <pod_dispatcher_postgres/detail/sql_text.hpp>
+
+#include <pod_dispatcher_sql/document_tables.hpp>
+#include <pod_dispatcher_sql/json_text.hpp>
+
+#include <pod_dispatcher/documents.hpp>
+#include <pod_dispatcher/error.hpp>
+#include <pod_dispatcher/events.hpp>
+#include <pod_dispatcher/fields.hpp>
+#include <pod_dispatcher/query.hpp>
+#include <pod_dispatcher/update.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace pod_dispatcher_postgres::detail {
+
+using pod_dispatcher_sql::DocumentTable;
+
+/// The statements on the table of D. Parameters: the id, then the indexed columns, then
+/// the document.
+template <class D>
+struct DocumentSql {
+    using T = DocumentTable<D>;
+
+    /// The columns written beside id: the indexed ones, then the document.
+    static std::vector<std::string> written_columns()
+    {
+        std::vector<std::string> columns(T::indexed_columns.begin(), T::indexed_columns.end());
+        columns.emplace_back("document");
+        return columns;
+    }
+
+    static std::string insert_text()
+    {
+        std::string columns = "id";
+        std::string values = "$1";
+        int n = 1;
+        for (const std::string& column : written_columns()) {
+            columns += ", " + column;
+            values += ", " + parameter(++n);
+        }
+        return "INSERT INTO " + std::string(T::name) + " (" + columns + ") VALUES (" + values + ")";
+    }
+
+    static std::string update_text()
+    {
+        std::string assignments;
+        int n = 1;
+        for (const std::string& column : written_columns()) {
+            assignments += (assignments.empty() ? "" : ", ") + column + " = " + parameter(++n);
+        }
+        return "UPDATE " + std::string(T::name) + " SET " + assignments + " WHERE " + same_id("id", "$1");
+    }
+
+    static inline const std::string find =
+        "SELECT document FROM " + std::string(T::name) + " WHERE " + same_id("id", "$1");
+    static inline const std::string find_for_update = find + " FOR UPDATE";
+    static inline const std::string insert = insert_text();
+    static inline const std::string update = update_text();
+    static inline const std::string all = "SELECT document FROM " + std::string(T::name);
+};
+
+/// Every row's first column decoded as a D.
+template <class D>
+Result<std::vector<D>> decode_rows(Connection& c, const Rows& rows, std::string_view what)
+{
+    std::vector<D> found;
+    found.reserve(static_cast<std::size_t>(rows.size()));
+    for (int row = 0; row < rows.size(); ++row) {
+        auto doc = pod_dispatcher_sql::decode<D>(rows.bytes(row, 0));
+        if (!doc) {
+            return c.malformed(what);
+        }
+        found.push_back(std::move(doc).value());
+    }
+    return found;
+}
+
+/// The document with this id, read by sql (a find, locking or not).
+template <class D>
+Result<std::optional<D>> read_document(Connection& c, const std::string& sql, std::string_view id)
+{
+    BOOST_OUTCOME_TRY(const auto rows, c.run(sql, Params{}.bytes(id)));
+    BOOST_OUTCOME_TRY(auto found, decode_rows<D>(c, rows, DocumentTable<D>::name));
+    if (found.empty()) {
+        return std::nullopt;
+    }
+    return std::move(found.front());
+}
+
+template <class D>
+Result<std::optional<D>> find_document(Connection& c, std::string_view id)
+{
+    return read_document<D>(c, DocumentSql<D>::find, id);
+}
+
+/// The statement's parameters for doc: its id, its indexed columns, its JSON text.
+template <class D>
+Result<Params> row_of(const D& doc)
+{
+    BOOST_OUTCOME_TRY(auto text, pod_dispatcher_sql::encode(doc));
+    Params p;
+    p.bytes(doc.id);
+    DocumentTable<D>::indexed_values(doc, [&](auto value) {
+        if constexpr (std::is_same_v<decltype(value), std::string_view>) {
+            p.text(value);
+        } else {
+            p.time(value);
+        }
+    });
+    p.bytes(text);
+    return p;
+}
+
+/// Errc::duplicate_key when doc.id is stored; Errc::invalid_argument when it is empty.
+template <class D>
+Result<void> insert_document(Connection& c, const D& doc)
+{
+    if (doc.id.empty()) {
+        return Errc::invalid_argument;
+    }
+    BOOST_OUTCOME_TRY(const auto row, row_of(doc));
+    BOOST_OUTCOME_TRY(c.run(DocumentSql<D>::insert, row));
+    return boost::outcome_v2::success();
+}
+
+/// Store::update_task and update_pod: the document as stored after, or none when it is
+/// missing or fails the guard. Inside the caller's transaction.
+template <class D>
+Result<std::optional<D>> update_document(Connection& c, const pod_dispatcher::FieldUpdate<D>& u)
+{
+    BOOST_OUTCOME_TRY(auto stored, read_document<D>(c, DocumentSql<D>::find_for_update, u.id));
+    if (!stored || !pod_dispatcher::guard_holds(*stored, u)) {
+        return std::nullopt;
+    }
+    pod_dispatcher::apply_changes(*stored, u);
+    BOOST_OUTCOME_TRY(const auto row, row_of(*stored));
+    BOOST_OUTCOME_TRY(c.run(DocumentSql<D>::update, row));
+    return stored;
+}
+
+/// Store::find_pods, through the index on (status, last_communicated).
+inline Result<std::vector<pod_dispatcher::Pod>> find_pod_rows(Connection& c, const pod_dispatcher::PodQuery& q)
+{
+    static const std::string sql = "SELECT document FROM pods WHERE status = $1 AND last_communicated < $2";
+    BOOST_OUTCOME_TRY(const auto rows,
+                      c.run(sql, Params{}.text(pod_dispatcher::name_of(q.status)).time(q.communicated_before)));
+    return decode_rows<pod_dispatcher::Pod>(c, rows, DocumentTable<pod_dispatcher::Pod>::name);
+}
+
+template <class D>
+Result<std::vector<D>> all_documents(Connection& c)
+{
+    BOOST_OUTCOME_TRY(const auto rows, c.run(DocumentSql<D>::all, Params{}));
+    return decode_rows<D>(c, rows, DocumentTable<D>::name);
+}
+
+// ---- Events: appended, and read back in that order.
+
+/// Appends events in one statement, numbered in their order.
+inline Result<void> append_events(Connection& c, std::span<const pod_dispatcher::Event> events)
+{
+    static const std::string sql = "INSERT INTO events (resource_id, document)"
+                                   " SELECT resource_id, document FROM unnest($1::bytea[], $2::bytea[])"
+                                   " WITH ORDINALITY AS appended (resource_id, document, n) ORDER BY n";
+    std::vector<std::string> resources;
+    std::vector<std::string> documents;
+    for (const pod_dispatcher::Event& event : events) {
+        BOOST_OUTCOME_TRY(auto text, pod_dispatcher_sql::encode(event));
+        resources.push_back(event.resource_id);
+        documents.push_back(std::move(text));
+    }
+    BOOST_OUTCOME_TRY(c.run(sql, Params{}.byte_strings(resources).byte_strings(documents)));
+    return boost::outcome_v2::success();
+}
+
+inline Result<std::vector<pod_dispatcher::Event>> events_of(Connection& c, std::string_view resource_id)
+{
+    static const std::string sql =
+        "SELECT document FROM events WHERE " + same_id("resource_id", "$1") + " ORDER BY sequence";
+    BOOST_OUTCOME_TRY(const auto rows, c.run(sql, Params{}.bytes(resource_id)));
+    return decode_rows<pod_dispatcher::Event>(c, rows, "events");
+}
+
+inline Result<std::vector<pod_dispatcher::Event>> all_events(Connection& c)
+{
+    static const std::string sql = "SELECT document FROM events ORDER BY sequence";
+    BOOST_OUTCOME_TRY(const auto rows, c.run(sql, Params{}));
+    return decode_rows<pod_dispatcher::Event>(c, rows, "events");
+}
+
+} // namespace pod_dispatcher_postgres::detail
+
+#endif

@@ -1,0 +1,80 @@
+#ifndef POD_DISPATCHER_POSTGRES_DETAIL_UNIT_OF_WORK_HPP
+#define POD_DISPATCHER_POSTGRES_DETAIL_UNIT_OF_WORK_HPP
+
+// Units of work as PostgreSQL transactions at READ COMMITTED, which is all store.hpp asks
+// ("Isolation"): a transaction's writes are seen together when it commits and not before,
+// and its row locks keep others from writing the same rows meanwhile. The store's writes
+// are guarded in the statement or under a lock taken by the read that decided them
+// (SELECT ... FOR UPDATE), so a unit whose reads went stale finds its write unmatched.
+//
+// A unit is one transaction on one connection; a thread that runs a unit of a store
+// registers the connection (CurrentUnit), so that every member it calls on that store
+// meanwhile runs on it and joins the transaction. A member that writes joins it inside a
+// savepoint: PostgreSQL gives up a whole transaction at its first error, and the
+// savepoint takes back the failed member's writes alone (a duplicate_key, say), so the
+// unit goes on and each member stays atomic, inside a unit or not.
+//
+// A unit is rerun only when PostgreSQL aborted it for another transaction beside it
+// (serialization_failure, deadlock_detected): that failure is the store's own. An error
+// the work returns ends the unit.
+
+#include <pod_dispatcher_postgres/detail/connection.hpp>
+#include <pod_dispatcher_postgres/detail/connection_pool.hpp>
+
+#include <pod_dispatcher_sql/transactions.hpp>
+
+#include <pod_dispatcher/current_unit.hpp>
+#include <pod_dispatcher/error.hpp>
+
+namespace pod_dispatcher_postgres::detail {
+
+/// How a member runs when no unit is under way on its thread.
+enum class Access {
+    /// One statement, which PostgreSQL runs as a transaction of its own that sees one
+    /// snapshot: no BEGIN, no COMMIT, no round trips for them.
+    statement,
+    /// Several reads that must agree with each other (snapshot()): one read-only
+    /// transaction on one snapshot (REPEATABLE READ, which a reader never fails at).
+    snapshot,
+    /// Writes: a READ COMMITTED transaction.
+    write,
+};
+
+/// The unit of work this thread runs on a store is its connection, registered under the
+/// store's pool.
+using CurrentConnection = pod_dispatcher::CurrentUnit<Connection>;
+
+template <class Body>
+using BodyResult = pod_dispatcher_sql::BodyResult<Body, Connection>;
+
+/// The statement that begins a transaction for access.
+inline const char* begin_for(Access access) noexcept
+{
+    return access == Access::snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                      : "BEGIN ISOLATION LEVEL READ COMMITTED";
+}
+
+/// Runs body(connection) all or nothing: as a transaction of its own (or, for one
+/// statement, as that statement), or, on a thread already running a unit of this pool's
+/// store, as part of that unit.
+template <class Body>
+BodyResult<Body> run_unit(ConnectionPool& pool, Access access, Body&& body)
+{
+    if (Connection* joined = CurrentConnection::of(&pool)) {
+        return access == Access::write ? pod_dispatcher_sql::in_savepoint(*joined, body) : body(*joined);
+    }
+    for (int attempt = 1;; ++attempt) {
+        BOOST_OUTCOME_TRY(auto lease, pool.acquire());
+        lease->start_unit();
+        const auto begin = [&] { return lease->execute(begin_for(access)); };
+        auto result = access == Access::statement ? body(*lease)
+                                                  : pod_dispatcher_sql::in_transaction(&pool, *lease, begin, body);
+        if (result || !lease->worth_a_rerun() || attempt >= pool.options().max_attempts) {
+            return result;
+        }
+    }
+}
+
+} // namespace pod_dispatcher_postgres::detail
+
+#endif

@@ -1,0 +1,215 @@
+// What PostgresStore promises beyond the conformance kit: ids kept as bytes, of any length;
+// units of work as transactions; a unit PostgreSQL aborts as a deadlock run again; its
+// failures; a dispatch whose statements do not grow with the queue; an allocate that
+// writes one queue row; and stale pods found through an index.
+
+#include "../sql/sql_store_checks.hpp"
+#include "scratch_schema.hpp"
+
+#include <pod_dispatcher/pod_dispatcher.hpp>
+#include <pod_dispatcher/testing/seeding.hpp>
+#include <pod_dispatcher/testing/unchanged.hpp>
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <latch>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace pod_dispatcher;
+using namespace pod_dispatcher::testing;
+using namespace postgres_test;
+using pod_dispatcher_postgres::PostgresStore;
+using pod_dispatcher_postgres::PostgresStoreOptions;
+
+namespace {
+
+/// Counts the rows that any connection inserts, updates or deletes in a table of a
+/// schema, through a trigger another program puts there.
+class RowsWritten {
+public:
+    RowsWritten(std::string schema, std::string table) : schema_(std::move(schema)), table_(std::move(table))
+    {
+        execute_elsewhere(schema_,
+                          "CREATE TABLE IF NOT EXISTS rows_written (name text PRIMARY KEY, n bigint NOT NULL);"
+                          "INSERT INTO rows_written VALUES ('" + table_ + "', 0);"
+                          "CREATE OR REPLACE FUNCTION count_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                          " UPDATE rows_written SET n = n + 1 WHERE name = TG_TABLE_NAME; RETURN NULL; END $$;"
+                          "CREATE TRIGGER count_rows AFTER INSERT OR UPDATE OR DELETE ON " + table_ +
+                              " FOR EACH ROW EXECUTE FUNCTION count_row()");
+    }
+
+    /// How many so far.
+    std::int64_t operator()() const
+    {
+        return std::stoll(column_elsewhere(schema_, "SELECT n FROM rows_written WHERE name = '" + table_ + "'").at(0));
+    }
+
+private:
+    std::string schema_;
+    std::string table_;
+};
+
+/// A store on a fresh schema that records the statements it runs while recording.
+struct RecordingStore {
+    std::vector<std::string> statements{};
+    bool recording = false;
+    ScratchStore store{PostgresStoreOptions{.before_statement = [this](std::string_view sql) {
+        if (recording) {
+            statements.emplace_back(sql);
+        }
+    }}};
+};
+
+} // namespace
+
+TEST_CASE("PostgresStore compares ids byte for byte, whatever their length", "[postgres]")
+{
+    // A long id does not fit a B-tree entry (about 2.7 kB): the indexes hold its SHA-256.
+    ScratchStore store;
+    sql_test::check_ids_are_bytes(store);
+}
+
+TEST_CASE("PostgresStore runs a unit of work as one transaction", "[postgres]")
+{
+    ScratchStore store;
+    sql_test::check_units_are_transactions(store, [&] { return open_store(store.schema()); });
+}
+
+TEST_CASE("PostgresStore runs a unit again when PostgreSQL aborts it as a deadlock", "[postgres]")
+{
+    ScratchStore store;
+    seed(store, allocatable_task("t1"));
+    seed(store, allocatable_task("t2"));
+    // Two units that lock the same two tasks in opposite orders, each taking its first
+    // before the other takes its second, on their first run: PostgreSQL aborts one of them
+    // (deadlock_detected), which runs again once the other has committed.
+    std::latch both_hold_one{2};
+    std::atomic<int> runs = 0;
+    const auto lock_in_order = [&](const std::string& first, const std::string& second) {
+        return store.atomically([&]() -> Result<void> {
+            const bool first_run = runs++ < 2;
+            Task next_attempt;
+            next_attempt.container_allocation_attempts = 1;
+            const auto attempts = FieldSet<Task>::of(&Task::container_allocation_attempts);
+            BOOST_OUTCOME_TRY(store.update_task(FieldUpdate<Task>{first, {}, Task{}, attempts, next_attempt}));
+            if (first_run) {
+                both_hold_one.arrive_and_wait();
+            }
+            BOOST_OUTCOME_TRY(store.update_task(FieldUpdate<Task>{second, {}, Task{}, attempts, next_attempt}));
+            return boost::outcome_v2::success();
+        });
+    };
+    Result<void> one = boost::outcome_v2::success();
+    Result<void> other = boost::outcome_v2::success();
+    {
+        std::jthread a{[&] { one = lock_in_order("t1", "t2"); }};
+        std::jthread b{[&] { other = lock_in_order("t2", "t1"); }};
+    }
+    REQUIRE(one);
+    REQUIRE(other);
+    REQUIRE(runs == 3);
+    REQUIRE(store.last_error_message().find("deadlock") != std::string::npos);
+}
+
+TEST_CASE("PostgresStore reports what it cannot do", "[postgres]")
+{
+    SECTION("a server it cannot reach: store_unavailable, with libpq's words")
+    {
+        const auto opened = PostgresStore::open("host=127.0.0.1 port=1 connect_timeout=5");
+        REQUIRE(opened.error() == Errc::store_unavailable);
+    }
+    SECTION("a row another program wrote badly: store_unavailable, with what it was")
+    {
+        ScratchStore store;
+        execute_elsewhere(store.schema(), "INSERT INTO tasks (id, document) VALUES ('\\x74', 'not json')");
+        REQUIRE(store.find_task("t").error() == Errc::store_unavailable);
+        REQUIRE(store.last_error_message().find("tasks") != std::string::npos);
+    }
+    SECTION("a document JSON cannot hold: invalid_argument, nothing written")
+    {
+        ScratchStore store;
+        Task task = allocatable_task("t");
+        task.activated_time = Timestamp{std::chrono::years{9000}};
+        const Unchanged unchanged{store};
+        REQUIRE(store.insert_task(task).error() == Errc::invalid_argument);
+        REQUIRE(unchanged());
+    }
+}
+
+TEST_CASE("PostgresStore opens a new schema that several open at once, and lays it out whole", "[postgres]")
+{
+    const ScratchSchema schema;
+    std::atomic<int> opened = 0;
+    {
+        std::vector<std::jthread> openers;
+        for (int i = 0; i < 4; ++i) {
+            openers.emplace_back([&] { opened += open_own_store(schema.schema()) ? 1 : 0; });
+        }
+    }
+    REQUIRE(opened == 4);
+    PostgresStore store = open_store(schema.schema());
+    seed(store, running_pod("p"));
+    REQUIRE(stored_pod(store, "p") == running_pod("p"));
+}
+
+TEST_CASE("PostgresStore dispatches with the same statements from a queue of 10 and of 2 000", "[postgres]")
+{
+    const auto statements_of_a_dispatch = [](int queue_length) {
+        RecordingStore recorded;
+        sql_test::dispatch_from_a_queue_of(recorded.store, recorded.recording, queue_length);
+        return recorded.statements;
+    };
+    const auto short_queue = statements_of_a_dispatch(10);
+    REQUIRE_FALSE(short_queue.empty());
+    REQUIRE(statements_of_a_dispatch(2'000) == short_queue);
+}
+
+TEST_CASE("PostgresStore finds stale pods through an index on status and last_communicated", "[postgres]")
+{
+    SECTION("its statement reads the index, and scans no table")
+    {
+        RecordingStore recorded;
+        recorded.recording = true;
+        REQUIRE(recorded.store.find_pods(PodQuery{PodStatus::running, Timestamp{std::chrono::hours{1}}}));
+        REQUIRE(recorded.statements.size() == 1);
+        // On a table this small a scan costs less than the index, and PostgreSQL would pick
+        // it: with scans made dear, a statement the index can answer reads the index.
+        const auto plan = column_elsewhere(recorded.store.schema(),
+                                           "SET enable_seqscan = off; PREPARE find_pods AS " +
+                                               recorded.statements.front() +
+                                               "; EXPLAIN EXECUTE find_pods('running', 3600000)");
+        CAPTURE(plan);
+        REQUIRE(std::ranges::any_of(plan, [](const std::string& step) {
+            return step.find("pods_by_liveness") != std::string::npos;
+        }));
+        REQUIRE(std::ranges::none_of(plan, [](const std::string& step) {
+            return step.find("Seq Scan") != std::string::npos;
+        }));
+    }
+    SECTION("the indexed columns follow every write of the pod")
+    {
+        ScratchStore store;
+        sql_test::check_indexed_pod_columns_follow_writes(store);
+    }
+}
+
+TEST_CASE("PostgresStore writes one queue row per allocate, whatever the length of the queue", "[postgres]")
+{
+    ScratchStore store;
+    sql_test::check_one_queue_row_per_allocate(
+        store, [&](std::string table) { return RowsWritten{store.schema(), std::move(table)}; });
+}
+
+TEST_CASE("PostgresStore puts an id into a queue without moving the other rows", "[postgres]")
+{
+    ScratchStore store;
+    sql_test::check_enqueue_writes_one_row(
+        store, [&](std::string table) { return RowsWritten{store.schema(), std::move(table)}; });
+}
