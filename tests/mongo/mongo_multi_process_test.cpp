@@ -71,18 +71,10 @@ TEST_CASE("MongoStore: store objects of one process race for the tasks of one da
 TEST_CASE("MongoStore: four worker processes on one dispatcher give up on no conflict under the default retry policy",
           "[multi_process]")
 {
-    // Each worker runs ten pods of one dispatcher, one after the other, as four agents
-    // would: each dispatch races three others for the same queue. The store's back-off
-    // spreads the losers out.
-    RacePlan plan{.workers = 4,
-                  .dispatchers = 1,
-                  .tasks_per_dispatcher = 40,
-                  .askers_per_pod = 1,
-                  .max_attempts = pod_dispatcher::RetryPolicy{}.max_attempts};
     for (unsigned run = 1; run <= runs; ++run) {
         INFO("run " << run);
-        plan.seed = run;
         auto store = fresh_store();
-        pod_dispatcher::testing::check_race_across_processes(*store, location_of(*store), plan);
+        pod_dispatcher::testing::check_race_across_processes(
+            *store, location_of(*store), pod_dispatcher::testing::one_dispatcher_under_default_retries(run));
     }
 }

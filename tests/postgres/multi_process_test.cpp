@@ -45,3 +45,11 @@ TEST_CASE("PostgresStore: six store objects on one database race in threads", "[
     postgres_test::ScratchStore store;
     check_race_across_store_objects(store, postgres_test::open_own_store, store.schema(), plan_for_run(run));
 }
+
+TEST_CASE("PostgresStore: four worker processes on one dispatcher give up on no conflict under the default retry policy",
+          "[postgres][multi_process]")
+{
+    const unsigned run = GENERATE(1U, 2U, 3U);
+    postgres_test::ScratchStore store;
+    check_race_across_processes(store, store.schema(), one_dispatcher_under_default_retries(run));
+}

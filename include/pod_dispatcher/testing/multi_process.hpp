@@ -26,6 +26,7 @@
 // `if (is_race_worker(argc, argv)) return race_worker_main(argc, argv, open);` instead.
 
 #include <pod_dispatcher/operations.hpp>
+#include <pod_dispatcher/retry.hpp>
 #include <pod_dispatcher/store_contents.hpp>
 #include <pod_dispatcher/testing/detail/worker_process.hpp>
 #include <pod_dispatcher/testing/invariants.hpp>
@@ -88,6 +89,20 @@ inline constexpr bool owns_a_store<std::unique_ptr<S>> = true;
 template <class F>
 concept StoreOpener = std::invocable<const F&, std::string_view> &&
                       detail::owns_a_store<std::invoke_result_t<const F&, std::string_view>>;
+
+/// Four workers each running ten pods of one dispatcher, one after the other, as four
+/// agents would, with no more tries than the default RetryPolicy's: every dispatch races
+/// three others for the same queue, and the store's wait before a retry (conflict_backoff)
+/// must keep each from giving up.
+inline RacePlan one_dispatcher_under_default_retries(unsigned seed)
+{
+    return RacePlan{.workers = 4,
+                    .dispatchers = 1,
+                    .tasks_per_dispatcher = 40,
+                    .askers_per_pod = 1,
+                    .max_attempts = RetryPolicy{}.max_attempts,
+                    .seed = seed};
+}
 
 // ---- The seeded documents.
 

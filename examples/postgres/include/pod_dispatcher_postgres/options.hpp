@@ -3,6 +3,9 @@
 
 // How a PostgresStore connects to its database.
 
+#include <pod_dispatcher/retry.hpp>
+
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -21,6 +24,12 @@ struct PostgresStoreOptions {
     /// Called with each SQL statement's text just before it runs, on the running thread.
     /// For tests that crash the process at a chosen statement; must not call the store.
     std::function<void(std::string_view sql)> before_statement{};
+    /// The random wait before an operation retries a conflict, unless its RetryPolicy
+    /// says otherwise: up to as long as the try that lost took (half a millisecond at
+    /// least), doubling each retry, up to a second. Units on one dispatcher queue on its
+    /// row lock and then find it moved on; without the wait, those that lost collide again
+    /// for as long as the winners keep it busy.
+    pod_dispatcher::Backoff conflict_backoff{std::chrono::microseconds(500), std::chrono::seconds(1)};
 };
 
 } // namespace pod_dispatcher_postgres

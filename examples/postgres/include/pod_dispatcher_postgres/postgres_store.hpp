@@ -40,8 +40,9 @@ using pod_dispatcher::Result;
 /// statement), or, when called inside atomically() on the same thread, as part of that
 /// unit's transaction. Units of work are READ COMMITTED transactions and roll back on
 /// failure; one is run again only when PostgreSQL aborted it for another transaction
-/// beside it (serialization_failure, deadlock_detected), up to max_attempts times. Any number of threads and processes may share the database, each with its
-/// own PostgresStore or threads sharing one. Backend failures are Errc::store_unavailable;
+/// beside it (serialization_failure, deadlock_detected), up to max_attempts times. Any
+/// number of threads and processes may share the database, each with its own
+/// PostgresStore or threads sharing one. Backend failures are Errc::store_unavailable;
 /// PostgreSQL's message, which may quote stored data, is kept apart in
 /// last_error_message(). A moved-from store may only be destroyed or assigned to.
 class PostgresStore : public pod_dispatcher_sql::StoreMembers<PostgresStore> {
@@ -62,6 +63,10 @@ public:
 
     /// Always true: a unit of work that fails leaves nothing written.
     static constexpr bool rolls_back() noexcept { return true; }
+
+    /// How long an operation waits, at random, before it retries a conflict
+    /// (pod_dispatcher/store.hpp): PostgresStoreOptions::conflict_backoff.
+    pod_dispatcher::Backoff conflict_backoff() const noexcept { return pool_->options().conflict_backoff; }
 
     /// The message of the last backend failure any thread met, for logs.
     std::string last_error_message() const { return pool_->errors().last(); }
