@@ -89,7 +89,7 @@ TEST_CASE("PostgresStore runs a unit again when PostgreSQL aborts it as a deadlo
     seed(store, allocatable_task("t2"));
     // Two units that lock the same two tasks in opposite orders, each taking its first
     // before the other takes its second, on their first run: PostgreSQL aborts one of them
-    // (deadlock_detected), which runs again once the other has committed.
+    // (deadlock_detected), which runs again, after a random wait, once the other has committed.
     std::latch both_hold_one{2};
     std::atomic<int> runs = 0;
     const auto lock_in_order = [&](const std::string& first, const std::string& second) {
@@ -114,7 +114,8 @@ TEST_CASE("PostgresStore runs a unit again when PostgreSQL aborts it as a deadlo
     }
     REQUIRE(one);
     REQUIRE(other);
-    REQUIRE(runs == 3);
+    // Three runs, unless the rerun's random wait was short enough to deadlock again.
+    REQUIRE(runs >= 3);
     REQUIRE(store.last_error_message().find("deadlock") != std::string::npos);
 }
 

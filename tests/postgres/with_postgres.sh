@@ -6,8 +6,10 @@
 #   tests/postgres/with_postgres.sh ctest --test-dir build -R postgres
 #
 # The command sees POD_DISPATCHER_POSTGRES_URI, a libpq connection string for the
-# server's superuser `postgres` on its database `postgres`, and exits with its own
-# status. The server programs are taken from $PG_BINDIR, else `pg_config --bindir`,
+# server's superuser `postgres` on its database `postgres`, and
+# POD_DISPATCHER_POSTGRES_CTL, a program that runs pg_ctl on the server with the options
+# it was started with (`"$POD_DISPATCHER_POSTGRES_CTL" stop -m immediate`, then `start`,
+# stops and starts it on the same port); it exits with the command's own status. The server programs are taken from $PG_BINDIR, else `pg_config --bindir`,
 # else Debian's PostgreSQL 15 directory. PostgreSQL refuses to run as root: run as root,
 # the cluster belongs to the `postgres` system user; run as anyone else, to them.
 set -euo pipefail
@@ -47,7 +49,7 @@ fi
 started=false
 stop_server() {
   if $started; then
-    "${as_server[@]}" "$bindir/pg_ctl" stop -D "$data" -m fast -w >/dev/null 2>&1 || true
+    "$workdir/pg_ctl" stop -m fast >/dev/null 2>&1 || true
   fi
   rm -rf "$workdir"
 }
@@ -64,18 +66,34 @@ fi
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# The program POD_DISPATCHER_POSTGRES_CTL names: pg_ctl on this cluster, as the server's
+# user, with the options of a start on port $1.
+write_ctl() {
+  local options="-c listen_addresses=127.0.0.1 -c port=$1 -c unix_socket_directories='$run'"
+  # Nothing it stores need survive a crash of the machine, so nothing waits for a disk.
+  # (PostgresStore's own commits still wait for the server's log, which is what a stop
+  # with -m immediate tests.)
+  options+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  # Each test process opens a few connections, and the tests run two at a time.
+  options+=" -c max_connections=300"
+  {
+    echo '#!/usr/bin/env bash'
+    printf 'exec'
+    printf ' %q' "${as_server[@]}" "$bindir/pg_ctl" -D "$data" -w -t 60 -l "$run/server.log" -o "$options"
+    echo ' "$@"'
+  } >"$workdir/pg_ctl"
+  chmod 755 "$workdir/pg_ctl"
+}
+
 # A random port may be taken between the check and the bind: try a few.
 for _ in 1 2 3 4 5 6 7 8 9 10; do
   port=$((20000 + RANDOM % 40000))
   answers "$port" && continue
-  # Nothing it stores need survive a crash of the machine, so nothing waits for a disk.
-  # Each test process opens a few connections, and the tests run two at a time.
-  if "${as_server[@]}" "$bindir/pg_ctl" start -D "$data" -w -t 60 -l "$run/server.log" \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$run'" \
-    -o "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-    >/dev/null 2>&1; then
+  write_ctl "$port"
+  if "$workdir/pg_ctl" start >/dev/null 2>&1; then
     started=true
     export POD_DISPATCHER_POSTGRES_URI="host=$run port=$port user=postgres dbname=postgres"
+    export POD_DISPATCHER_POSTGRES_CTL="$workdir/pg_ctl"
     status=0
     "$@" || status=$?
     exit "$status"

@@ -38,10 +38,12 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -65,6 +67,9 @@ struct RacePlan {
     int max_attempts = 1000;       ///< Tries of each dispatch_next_task before a conflict counts as a failure.
     unsigned seed = 1;             ///< Orders each worker's pods.
     bool watch_counts = true;      ///< Read each pod's dispatcher after its task, to check that counts only grow.
+    /// How long a worker keeps asking for a pod whose dispatch found the store unavailable,
+    /// as while its server is stopped and started again; 0: such a failure counts.
+    int outage_patience_ms = 0;
 
     int tasks() const noexcept { return dispatchers * tasks_per_dispatcher; }
 };
@@ -74,6 +79,9 @@ struct WorkerReport {
     std::vector<std::pair<std::string, std::string>> dispatched{}; ///< (pod, task) handed out to it
     std::vector<std::pair<std::string, std::int64_t>> counts_seen{}; ///< (dispatcher, modification_count), in order
     std::vector<std::string> failures{}; ///< What went wrong, besides asking for a pod already at work.
+    /// Pods whose dispatch found the store unavailable, within plan.outage_patience_ms: one
+    /// may have been committed, its answer lost, and the pod then holds a task it was not told of.
+    std::vector<std::string> unanswered{};
 };
 
 namespace detail {
@@ -174,9 +182,36 @@ inline std::vector<std::string> pods_asked_by(const RacePlan& plan, int worker)
     return pods;
 }
 
-/// One worker's part: asks for each of its pods once, and (plan.watch_counts) reads the
-/// pod's dispatcher after each task it is given. A pod another worker has put to work
-/// answers Errc::pod_busy; every other error is a failure.
+namespace detail {
+
+/// dispatch_next_task for pod, asked again while the store is unavailable, for at most
+/// plan.outage_patience_ms; the pod is reported unanswered if it ever was.
+template <Store S>
+Result<std::optional<Task>> dispatch_through_outage(S& store, const std::string& pod, const RacePlan& plan,
+                                                    const DispatchOptions& options, WorkerReport& report)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(plan.outage_patience_ms);
+    for (;;) {
+        auto task = dispatch_next_task(store, pod, options);
+        if (task || task.error() != Errc::store_unavailable || plan.outage_patience_ms == 0) {
+            return task;
+        }
+        if (report.unanswered.empty() || report.unanswered.back() != pod) {
+            report.unanswered.push_back(pod);
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return task;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+} // namespace detail
+
+/// One worker's part: asks for each of its pods once (again while an outage lasts, up to
+/// plan.outage_patience_ms), and (plan.watch_counts) reads the pod's dispatcher after each
+/// task it is given. A pod another worker has put to work answers Errc::pod_busy; every
+/// other error is a failure.
 template <Store S>
 WorkerReport run_race_worker(S& store, const RacePlan& plan, int worker)
 {
@@ -184,7 +219,7 @@ WorkerReport run_race_worker(S& store, const RacePlan& plan, int worker)
     DispatchOptions options;
     options.retry.max_attempts = plan.max_attempts;
     for (const std::string& pod : pods_asked_by(plan, worker)) {
-        const auto task = dispatch_next_task(store, pod, options);
+        const auto task = detail::dispatch_through_outage(store, pod, plan, options, report);
         if (!task) {
             if (task.error() != Errc::pod_busy) {
                 report.failures.push_back(pod + ": " + task.error().message());
@@ -225,6 +260,9 @@ inline std::string report_text(const WorkerReport& report)
     for (const auto& [dispatcher, count] : report.counts_seen) {
         out << "count " << dispatcher << ' ' << count << '\n';
     }
+    for (const std::string& pod : report.unanswered) {
+        out << "unanswered " << pod << '\n';
+    }
     for (const std::string& failure : report.failures) {
         std::string line = failure;
         std::ranges::replace(line, '\n', ' ');
@@ -245,6 +283,8 @@ inline WorkerReport parse_report(const std::string& text)
         } else if (kind == "count") {
             auto& [dispatcher, count] = report.counts_seen.emplace_back();
             in >> dispatcher >> count;
+        } else if (kind == "unanswered") {
+            in >> report.unanswered.emplace_back();
         } else {
             std::string rest;
             std::getline(in >> std::ws, rest);
@@ -259,16 +299,17 @@ inline std::vector<std::string> plan_args(const RacePlan& plan)
     return {std::to_string(plan.workers),        std::to_string(plan.dispatchers),
             std::to_string(plan.tasks_per_dispatcher), std::to_string(plan.askers_per_pod),
             std::to_string(plan.max_attempts),   std::to_string(plan.seed),
-            std::to_string(plan.watch_counts ? 1 : 0)};
+            std::to_string(plan.watch_counts ? 1 : 0), std::to_string(plan.outage_patience_ms)};
 }
 
-inline constexpr int worker_argc = 12; ///< program, flag, location, report path, worker, plan...
+inline constexpr int worker_argc = 13; ///< program, flag, location, report path, worker, plan...
 
 inline RacePlan parse_plan(char* args[])
 {
     const auto number = [](const char* s) { return static_cast<int>(std::strtol(s, nullptr, 10)); };
     return RacePlan{number(args[0]), number(args[1]), number(args[2]), number(args[3]), number(args[4]),
-                    static_cast<unsigned>(std::strtoul(args[5], nullptr, 10)), number(args[6]) != 0};
+                    static_cast<unsigned>(std::strtoul(args[5], nullptr, 10)), number(args[6]) != 0,
+                    number(args[7])};
 }
 
 } // namespace detail
@@ -313,9 +354,11 @@ int main_with_race_workers(int argc, char* argv[], const Open& open)
 }
 
 /// Runs plan.workers copies of this program, each a worker with its own store opened on
-/// location, and returns their reports. The program's main must run race_worker_main when
-/// is_race_worker (main_with_race_workers does).
-inline std::vector<WorkerReport> race_in_processes(std::string_view location, const RacePlan& plan)
+/// location, and returns their reports; meanwhile, if set, runs while they do. The
+/// program's main must run race_worker_main when is_race_worker (main_with_race_workers
+/// does).
+inline std::vector<WorkerReport> race_in_processes(std::string_view location, const RacePlan& plan,
+                                                   const std::function<void()>& meanwhile = {})
 {
     std::vector<detail::ReportFile> files(static_cast<std::size_t>(plan.workers));
     std::vector<pid_t> children;
@@ -325,6 +368,9 @@ inline std::vector<WorkerReport> race_in_processes(std::string_view location, co
         const auto plan_words = detail::plan_args(plan);
         args.insert(args.end(), plan_words.begin(), plan_words.end());
         children.push_back(detail::start_copy(args));
+    }
+    if (meanwhile) {
+        meanwhile();
     }
     std::vector<WorkerReport> reports;
     for (int w = 0; w < plan.workers; ++w) {
@@ -363,13 +409,24 @@ std::vector<WorkerReport> race_in_threads(const Open& open, std::string_view loc
 
 namespace detail {
 
+/// The pods some worker's dispatch of found the store unavailable.
+inline std::set<std::string> unanswered_pods(const std::vector<WorkerReport>& reports)
+{
+    std::set<std::string> pods;
+    for (const WorkerReport& report : reports) {
+        pods.insert(report.unanswered.begin(), report.unanswered.end());
+    }
+    return pods;
+}
+
 /// What the workers were told: each task handed out once, to one pod, which runs it, and
-/// every task dispatched handed to some worker.
+/// every task dispatched handed to some worker, unless its answer was lost in an outage.
 inline void check_reports(const CheckedContents& c, const std::vector<WorkerReport>& reports,
                           std::vector<std::string>& violations)
 {
     std::map<std::string, std::string> pod_of_task;
     std::set<std::string> pods_given;
+    const std::set<std::string> unanswered = unanswered_pods(reports);
     for (std::size_t w = 0; w < reports.size(); ++w) {
         for (const std::string& failure : reports[w].failures) {
             violations.push_back("worker " + std::to_string(w) + " failed: " + failure);
@@ -387,8 +444,15 @@ inline void check_reports(const CheckedContents& c, const std::vector<WorkerRepo
             }
         }
     }
+    std::set<std::string> held_unanswered;
+    for (const Pod& pod : c.now().pods) {
+        if (unanswered.contains(pod.id) && !pod.running_task_id.empty()) {
+            held_unanswered.insert(pod.running_task_id);
+        }
+    }
     for (const Task& task : c.now().tasks) {
-        if (task.status == TaskStatus::dispatched && !pod_of_task.contains(task.id)) {
+        if (task.status == TaskStatus::dispatched && !pod_of_task.contains(task.id) &&
+            !held_unanswered.contains(task.id)) {
             violations.push_back(task.id + " is dispatched, yet no worker was given it");
         }
     }
@@ -468,6 +532,22 @@ void check_race_across_processes(S& store, std::string_view location, const Race
 {
     REQUIRE(seed_race(store, plan));
     require_sound_race(store, plan, race_in_processes(location, plan));
+}
+
+/// As check_race_across_processes, with outage run while the workers race: it stops the
+/// store's server and starts it again, within plan.outage_patience_ms. Some worker must
+/// have found the store unavailable, or the outage came too late to test anything. A
+/// dispatch whose answer was lost may have been committed: its pod then holds a task that
+/// nobody was told of (a rescue of stale pods brings it back, section 7), and nothing else.
+template <TestableStore S, std::invocable Outage>
+void check_race_across_an_outage(S& store, std::string_view location, const RacePlan& plan, const Outage& outage)
+{
+    REQUIRE(seed_race(store, plan));
+    const std::vector<WorkerReport> reports = race_in_processes(location, plan, outage);
+    require_sound_race(store, plan, reports);
+    const std::size_t unanswered = detail::unanswered_pods(reports).size();
+    std::printf("outage: %zu pods found the store unavailable while asked for\n", unanswered);
+    REQUIRE(unanswered > 0);
 }
 
 /// As check_race_across_processes, with the workers threads of this process, each with a

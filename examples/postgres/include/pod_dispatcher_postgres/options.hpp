@@ -18,8 +18,9 @@ struct PostgresStoreOptions {
     /// under different schemas keep apart.
     std::string schema{};
     /// How many times a unit of work runs when PostgreSQL aborts its transaction for
-    /// another one beside it (serialization_failure 40001, deadlock_detected 40P01); never
-    /// rerun after an error the work itself returned.
+    /// another one beside it (serialization_failure 40001, deadlock_detected 40P01),
+    /// waiting before each rerun as conflict_backoff says; never rerun after an error the
+    /// work itself returned.
     int max_attempts = 5;
     /// Called with each SQL statement's text just before it runs, on the running thread.
     /// For tests that crash the process at a chosen statement; must not call the store.

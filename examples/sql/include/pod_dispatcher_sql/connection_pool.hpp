@@ -20,7 +20,7 @@ namespace pod_dispatcher_sql {
 /// Connections to the database at location (a file, a connection string). Connection
 /// has `static Result<std::unique_ptr<Connection>> open(const std::string& location,
 /// const Options&, ErrorLog&)`, and `idle()`: whether it is between transactions and fit
-/// to serve another unit.
+/// to serve another unit, asked as it is given back and again as it is taken.
 template <class Connection, class Options>
 class ConnectionPool {
 public:
@@ -60,10 +60,13 @@ public:
     {
         {
             std::lock_guard lock{mutex_};
-            if (!idle_.empty()) {
-                Lease lease{*this, std::move(idle_.back())};
+            // One that broke while it waited here (its server restarted) is closed.
+            while (!idle_.empty()) {
+                std::unique_ptr<Connection> connection = std::move(idle_.back());
                 idle_.pop_back();
-                return lease;
+                if (connection->idle()) {
+                    return Lease{*this, std::move(connection)};
+                }
             }
         }
         BOOST_OUTCOME_TRY(auto connection, Connection::open(location_, options_, errors_));

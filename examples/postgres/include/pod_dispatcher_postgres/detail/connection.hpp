@@ -14,6 +14,7 @@
 #include <pod_dispatcher/error.hpp>
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <cstdint>
 #include <functional>
@@ -113,12 +114,20 @@ public:
         if (!options.schema.empty()) {
             BOOST_OUTCOME_TRY(connection->execute("SET search_path TO " + connection->identifier(options.schema)));
         }
+        BOOST_OUTCOME_TRY(connection->execute(commits_in_the_log));
         return connection;
     }
 
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
     ~Connection() { PQfinish(conn_); }
+
+    /// A server set to acknowledge commits before its log holds them (synchronous_commit
+    /// off) forgets the last ones when it crashes, and would hand their tasks out again: our
+    /// commits wait for the server's own log (local) on such a server, and keep any
+    /// stronger setting.
+    static constexpr const char* commits_in_the_log =
+        "SELECT set_config('synchronous_commit', 'local', false) WHERE current_setting('synchronous_commit') = 'off'";
 
     /// Runs sql, prepared once per connection, with params.
     Result<Rows> run(const std::string& sql, const Params& params)
@@ -170,8 +179,12 @@ public:
     }
 
     /// Whether the connection works and is between transactions, fit to serve another unit.
-    bool idle() const noexcept
+    /// It first reads, without waiting, what the server sent meanwhile: a server that was
+    /// stopped (or restarted) since has closed the connection, which is then found broken
+    /// here rather than by the next unit's first statement.
+    bool idle() noexcept
     {
+        read_unasked();
         return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
     }
 
@@ -202,6 +215,23 @@ private:
         if (before_statement_) {
             before_statement_(sql);
         }
+    }
+
+    /// Reads what the server sent unasked. Between transactions nothing is expected, but
+    /// a server that stops says why and hangs up: libpq finds the connection broken only
+    /// on reading the end, which may take more than one read.
+    void read_unasked() noexcept
+    {
+        for (int reads = 0; reads < 4 && PQstatus(conn_) == CONNECTION_OK && readable(); ++reads) {
+            (void)PQconsumeInput(conn_);
+        }
+    }
+
+    /// Whether the connection's socket has something to read (or its end), without waiting.
+    bool readable() const noexcept
+    {
+        pollfd socket{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+        return ::poll(&socket, 1, 0) == 1;
     }
 
     /// The name sql is prepared under on this connection, preparing it the first time.

@@ -16,7 +16,8 @@
 //
 // A unit is rerun only when PostgreSQL aborted it for another transaction beside it
 // (serialization_failure, deadlock_detected): that failure is the store's own. An error
-// the work returns ends the unit.
+// the work returns ends the unit. A rerun waits a random time first, as conflict_backoff
+// says.
 
 #include <pod_dispatcher_postgres/detail/connection.hpp>
 #include <pod_dispatcher_postgres/detail/connection_pool.hpp>
@@ -24,7 +25,10 @@
 #include <pod_dispatcher_sql/transactions.hpp>
 
 #include <pod_dispatcher/current_unit.hpp>
+#include <pod_dispatcher/detail/operations/retry.hpp>
 #include <pod_dispatcher/error.hpp>
+
+#include <chrono>
 
 namespace pod_dispatcher_postgres::detail {
 
@@ -63,7 +67,9 @@ BodyResult<Body> run_unit(ConnectionPool& pool, Access access, Body&& body)
     if (Connection* joined = CurrentConnection::of(&pool)) {
         return access == Access::write ? pod_dispatcher_sql::in_savepoint(*joined, body) : body(*joined);
     }
+    using Clock = std::chrono::steady_clock;
     for (int attempt = 1;; ++attempt) {
+        const Clock::time_point started = Clock::now();
         BOOST_OUTCOME_TRY(auto lease, pool.acquire());
         lease->start_unit();
         const auto begin = [&] { return lease->execute(begin_for(access)); };
@@ -72,6 +78,12 @@ BodyResult<Body> run_unit(ConnectionPool& pool, Access access, Body&& body)
         if (result || !lease->worth_a_rerun() || attempt >= pool.options().max_attempts) {
             return result;
         }
+        // Rerun at once, a unit that deadlocked may take its first lock again before the
+        // transaction PostgreSQL let through takes it, and deadlock again: it waits first,
+        // as an operation waits before it retries a conflict.
+        pod_dispatcher::detail::wait_before_retry(
+            pool.options().conflict_backoff, attempt,
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
     }
 }
 
