@@ -172,6 +172,21 @@ TEST_CASE("PostgresStore dispatches with the same statements from a queue of 10 
     REQUIRE(statements_of_a_dispatch(2'000) == short_queue);
 }
 
+TEST_CASE("PostgresStore counts its round trips to the server", "[postgres]")
+{
+    ScratchStore store;
+    const auto round_trips_of = [&](auto operation) {
+        const std::uint64_t before = store.round_trips();
+        operation();
+        return store.round_trips() - before;
+    };
+    SECTION("a read outside any unit: one, the statement alone, once it is prepared")
+    {
+        REQUIRE(store.find_task("t"));
+        REQUIRE(round_trips_of([&] { REQUIRE(store.find_task("t")); }) == 1);
+    }
+}
+
 TEST_CASE("PostgresStore finds stale pods through an index on status and last_communicated", "[postgres]")
 {
     SECTION("its statement reads the index, and scans no table")

@@ -21,6 +21,7 @@
 #include <pod_dispatcher/store_contents.hpp>
 #include <pod_dispatcher/update.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -69,7 +70,14 @@ public:
     pod_dispatcher::Backoff conflict_backoff() const noexcept { return pool_->options().conflict_backoff; }
 
     /// The message of the last backend failure any thread met, for logs.
-    std::string last_error_message() const { return pool_->errors().last(); }
+    std::string last_error_message() const { return pool_->log().last(); }
+
+    /// How many round trips to the server the store's connections have made since it
+    /// opened, on every thread (connecting aside): each time one sent statements and
+    /// waited for their answers. Each costs the network's latency, so this is what an
+    /// operation's time grows with when the server is far; README.md says what each
+    /// operation takes.
+    std::uint64_t round_trips() const noexcept { return pool_->log().round_trips(); }
 
     // ---- The Store concept (store.hpp says what each member does): the reads of
     // dispatchers here, the other members in StoreMembers, on detail's row operations.

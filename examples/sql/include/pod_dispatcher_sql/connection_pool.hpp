@@ -19,9 +19,11 @@ namespace pod_dispatcher_sql {
 
 /// Connections to the database at location (a file, a connection string). Connection
 /// has `static Result<std::unique_ptr<Connection>> open(const std::string& location,
-/// const Options&, ErrorLog&)`, and `idle()`: whether it is between transactions and fit
-/// to serve another unit, asked as it is given back and again as it is taken.
-template <class Connection, class Options>
+/// const Options&, Log&)`, and `idle()`: whether it is between transactions and fit to
+/// serve another unit, asked as it is given back and again as it is taken. Log is what
+/// the connections report, shared by all of them: an ErrorLog, or a store's own type that
+/// derives from it and keeps more.
+template <class Connection, class Options, class Log = ErrorLog>
 class ConnectionPool {
 public:
     ConnectionPool(std::string location, Options options)
@@ -69,12 +71,12 @@ public:
                 }
             }
         }
-        BOOST_OUTCOME_TRY(auto connection, Connection::open(location_, options_, errors_));
+        BOOST_OUTCOME_TRY(auto connection, Connection::open(location_, options_, log_));
         return Lease{*this, std::move(connection)};
     }
 
     const Options& options() const noexcept { return options_; }
-    ErrorLog& errors() noexcept { return errors_; }
+    Log& log() noexcept { return log_; }
 
 private:
     void give_back(std::unique_ptr<Connection> connection)
@@ -85,7 +87,7 @@ private:
 
     const std::string location_;
     const Options options_;
-    ErrorLog errors_;
+    Log log_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<Connection>> idle_;
 };

@@ -69,7 +69,7 @@ public:
     static constexpr bool rolls_back() noexcept { return true; }
 
     /// The message of the last backend failure any thread met, for logs.
-    std::string last_error_message() const { return pool_->errors().last(); }
+    std::string last_error_message() const { return pool_->log().last(); }
 
     // ---- The Store concept (store.hpp says what each member does): the reads of
     // dispatchers here, the other members in StoreMembers, on detail's row operations.

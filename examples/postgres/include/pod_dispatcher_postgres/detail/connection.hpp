@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -30,7 +31,17 @@ namespace pod_dispatcher_postgres::detail {
 
 using pod_dispatcher::Errc;
 using pod_dispatcher::Result;
-using pod_dispatcher_sql::ErrorLog;
+
+/// What the connections of one store report, shared by all of them: the last failure's
+/// message, and how many round trips they made.
+class ConnectionLog : public pod_dispatcher_sql::ErrorLog {
+public:
+    void count_round_trip() noexcept { round_trips_.fetch_add(1, std::memory_order_relaxed); }
+    std::uint64_t round_trips() const noexcept { return round_trips_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<std::uint64_t> round_trips_ = 0;
+};
 
 /// The parameters of one statement, $1 first. Bytes go in binary (a bytea as it is);
 /// numbers and words as text, which the server reads as the type it inferred.
@@ -102,10 +113,10 @@ public:
     /// Connects to the database conninfo names (a libpq connection string or URI), in the
     /// options' schema.
     static Result<std::unique_ptr<Connection>> open(const std::string& conninfo, const PostgresStoreOptions& options,
-                                                    ErrorLog& errors)
+                                                    ConnectionLog& log)
     {
         // libpq hands out a connection object even when connecting fails; ours closes it.
-        std::unique_ptr<Connection> connection{new Connection(PQconnectdb(conninfo.c_str()), options, errors)};
+        std::unique_ptr<Connection> connection{new Connection(PQconnectdb(conninfo.c_str()), options, log)};
         if (connection->conn_ == nullptr || PQstatus(connection->conn_) != CONNECTION_OK) {
             return connection->broken();
         }
@@ -164,7 +175,7 @@ public:
     Result<void> commit()
     {
         if (PQtransactionStatus(conn_) == PQTRANS_INERROR) {
-            errors_.record("a statement of the transaction failed before its commit");
+            log_.record("a statement of the transaction failed before its commit");
             return Errc::store_unavailable;
         }
         return execute("COMMIT");
@@ -191,7 +202,7 @@ public:
     /// Errc::store_unavailable for stored data the store cannot read, with what it was.
     Errc malformed(std::string_view what)
     {
-        errors_.record("malformed stored data: " + std::string(what));
+        log_.record("malformed stored data: " + std::string(what));
         return Errc::store_unavailable;
     }
 
@@ -205,8 +216,8 @@ public:
     }
 
 private:
-    Connection(PGconn* conn, const PostgresStoreOptions& options, ErrorLog& errors) noexcept
-        : conn_(conn), before_statement_(options.before_statement), errors_(errors)
+    Connection(PGconn* conn, const PostgresStoreOptions& options, ConnectionLog& log) noexcept
+        : conn_(conn), before_statement_(options.before_statement), log_(log)
     {
     }
 
@@ -250,6 +261,7 @@ private:
     /// result's rows, or the error it reports.
     Result<Rows> checked(PGresult* result)
     {
+        log_.count_round_trip();
         Rows rows{result};
         switch (PQresultStatus(result)) {
         case PGRES_COMMAND_OK:
@@ -259,7 +271,7 @@ private:
         if (result == nullptr) {
             return broken();
         }
-        errors_.record(PQresultErrorMessage(result));
+        log_.record(PQresultErrorMessage(result));
         const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
         const std::string_view sqlstate = state == nullptr ? "" : state;
         if (sqlstate == "23505") { // unique_violation
@@ -273,13 +285,13 @@ private:
     /// The error for a connection that failed or was lost, its message recorded.
     Errc broken()
     {
-        errors_.record(conn_ == nullptr ? "out of memory" : PQerrorMessage(conn_));
+        log_.record(conn_ == nullptr ? "out of memory" : PQerrorMessage(conn_));
         return Errc::store_unavailable;
     }
 
     PGconn* conn_;
     const std::function<void(std::string_view)>& before_statement_;
-    ErrorLog& errors_;
+    ConnectionLog& log_;
     std::unordered_map<std::string, std::string> statements_;
     bool rerun_ = false;
 };

@@ -13,7 +13,7 @@
 
 namespace pod_dispatcher_postgres::detail {
 
-using ConnectionPool = pod_dispatcher_sql::ConnectionPool<Connection, PostgresStoreOptions>;
+using ConnectionPool = pod_dispatcher_sql::ConnectionPool<Connection, PostgresStoreOptions, ConnectionLog>;
 
 } // namespace pod_dispatcher_postgres::detail
 
