@@ -1,7 +1,8 @@
 // What PostgresStore promises beyond the conformance kit: ids kept as bytes, of any length;
 // units of work as transactions; a unit PostgreSQL aborts as a deadlock run again; its
-// failures; a dispatch whose statements do not grow with the queue; an allocate that
-// writes one queue row; and stale pods found through an index.
+// failures, a write held back for a later round trip included; a dispatch whose
+// statements do not grow with the queue; an allocate that writes one queue row; and stale
+// pods found through an index.
 
 #include "../sql/sql_store_checks.hpp"
 #include "scratch_schema.hpp"
@@ -180,11 +181,33 @@ TEST_CASE("PostgresStore counts its round trips to the server", "[postgres]")
         operation();
         return store.round_trips() - before;
     };
-    SECTION("a read outside any unit: one, the statement alone, once it is prepared")
+    SECTION("a read outside any unit: one, its statement prepared on the way")
     {
-        REQUIRE(store.find_task("t"));
         REQUIRE(round_trips_of([&] { REQUIRE(store.find_task("t")); }) == 1);
     }
+}
+
+TEST_CASE("PostgresStore fails a unit whose held-back write fails, even when its work goes on", "[postgres]")
+{
+    ScratchStore store;
+    seed(store, allocatable_task("t"));
+    // Another program's trigger refuses every update of a task; update_task holds its
+    // write back for the unit's next round trip, which then fails.
+    execute_elsewhere(store.schema(),
+                      "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                      " RAISE EXCEPTION 'refused'; END $$;"
+                      "CREATE TRIGGER refuse_updates BEFORE UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION refuse()");
+    const Unchanged unchanged{store};
+    const auto done = store.atomically([&]() -> Result<void> {
+        Task next_attempt;
+        next_attempt.container_allocation_attempts = 1;
+        const auto attempts = FieldSet<Task>::of(&Task::container_allocation_attempts);
+        REQUIRE(store.update_task(FieldUpdate<Task>{"t", {}, Task{}, attempts, next_attempt}).value());
+        REQUIRE(store.insert_pod(running_pod("p")).error() == Errc::store_unavailable);
+        return boost::outcome_v2::success();
+    });
+    REQUIRE(done.error() == Errc::store_unavailable);
+    REQUIRE(unchanged());
 }
 
 TEST_CASE("PostgresStore finds stale pods through an index on status and last_communicated", "[postgres]")

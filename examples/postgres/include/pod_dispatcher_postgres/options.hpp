@@ -22,8 +22,9 @@ struct PostgresStoreOptions {
     /// waiting before each rerun as conflict_backoff says; never rerun after an error the
     /// work itself returned.
     int max_attempts = 5;
-    /// Called with each SQL statement's text just before it runs, on the running thread.
-    /// For tests that crash the process at a chosen statement; must not call the store.
+    /// Called with each SQL statement's text just before it is sent, on the running
+    /// thread; a statement held back for a later round trip is sent with it. For tests
+    /// that crash the process at a chosen statement; must not call the store.
     std::function<void(std::string_view sql)> before_statement{};
     /// The random wait before an operation retries a conflict, unless its RetryPolicy
     /// says otherwise: up to as long as the try that lost took (half a millisecond at

@@ -6,7 +6,8 @@
 // the store's owner, so that every member it calls on that store meanwhile runs on it.
 //
 // Connection has `execute(sql)`, `commit()` and `rollback()`, each a Result<void> but
-// rollback, which undoes the transaction if there is one.
+// rollback, which undoes the transaction if there is one. execute may hold sql back and
+// send it with the connection's next statement, in order.
 
 #include <pod_dispatcher/current_unit.hpp>
 #include <pod_dispatcher/error.hpp>

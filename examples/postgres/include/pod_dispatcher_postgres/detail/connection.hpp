@@ -1,16 +1,28 @@
 #ifndef POD_DISPATCHER_POSTGRES_DETAIL_CONNECTION_HPP
 #define POD_DISPATCHER_POSTGRES_DETAIL_CONNECTION_HPP
 
-// One libpq connection: its prepared statements, its transaction, and how PostgreSQL's
-// errors (SQLSTATE) become pod_dispatcher errors. Parameters and results travel in binary
-// where they hold bytes, so ids need neither escaping nor valid UTF-8.
+// One libpq connection: its prepared statements, its transaction, the statements it holds
+// back for its next round trip, and how PostgreSQL's errors (SQLSTATE) become
+// pod_dispatcher errors.
+//
+// Each wait for the server costs the network's latency, so a connection sends as much as
+// it can in each round trip (pipeline.hpp). A statement whose rows the caller needs runs
+// at once (run), taking along, ahead of it, every statement held back until then (defer,
+// execute): BEGIN, SAVEPOINT and RELEASE, and the writes whose outcome the unit already
+// knows. COMMIT takes the last of them. The server runs them all in the order the unit
+// asked, so each read sees the unit's own writes, and nothing the unit decides on is left
+// unknown: a write is held back only when it can fail only as the backend fails (its
+// guard was checked under a row lock the unit holds, and it breaks no unique index). If
+// one fails after all, the member that asked for it has returned success, so the unit
+// fails whole: commit() refuses it. A statement is prepared the first time the connection
+// sends it, in the same round trip.
 
-#include <pod_dispatcher_postgres/detail/binary.hpp>
+#include <pod_dispatcher_postgres/detail/pipeline.hpp>
+#include <pod_dispatcher_postgres/detail/statement.hpp>
 #include <pod_dispatcher_postgres/options.hpp>
 
 #include <pod_dispatcher_sql/error_log.hpp>
 
-#include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
 
 #include <libpq-fe.h>
@@ -19,8 +31,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -43,69 +57,10 @@ private:
     std::atomic<std::uint64_t> round_trips_ = 0;
 };
 
-/// The parameters of one statement, $1 first. Bytes go in binary (a bytea as it is);
-/// numbers and words as text, which the server reads as the type it inferred.
-class Params {
-public:
-    Params& bytes(std::string_view b) { return add(std::string(b), binary); }
-    Params& text(std::string_view t) { return add(std::string(t), textual); }
-    Params& integer(std::int64_t n) { return add(std::to_string(n), textual); }
-    /// t in milliseconds since the epoch; an unset time is 0.
-    Params& time(pod_dispatcher::Timestamp t) { return integer(t.time_since_epoch().count()); }
-    Params& boolean(bool b) { return add(b ? "t" : "f", textual); }
-    Params& null()
-    {
-        add({}, textual);
-        nulls_.back() = true;
-        return *this;
-    }
-    /// ids as one bytea[].
-    Params& byte_strings(const std::vector<std::string>& ids) { return add(byte_string_array(ids), binary); }
-
-    int size() const noexcept { return static_cast<int>(values_.size()); }
-
-private:
-    friend class Connection;
-    static constexpr int textual = 0;
-    static constexpr int binary = 1;
-
-    Params& add(std::string value, int format)
-    {
-        values_.push_back(std::move(value));
-        formats_.push_back(format);
-        nulls_.push_back(false);
-        return *this;
-    }
-
-    std::vector<std::string> values_;
-    std::vector<int> formats_;
-    std::vector<bool> nulls_;
-};
-
-/// The rows a statement returned, in binary.
-class Rows {
-public:
-    explicit Rows(PGresult* result) noexcept : result_(result, &PQclear) {}
-
-    int size() const noexcept { return PQntuples(result_.get()); }
-    bool is_null(int row, int column) const noexcept { return PQgetisnull(result_.get(), row, column) != 0; }
-
-    /// A column as it is sent (bytea: the bytes), valid while the rows live.
-    std::string_view bytes(int row, int column) const noexcept
-    {
-        return {PQgetvalue(result_.get(), row, column),
-                static_cast<std::size_t>(PQgetlength(result_.get(), row, column))};
-    }
-
-    std::optional<std::int64_t> bigint(int row, int column) const noexcept { return bigint_of(bytes(row, column)); }
-
-    std::optional<std::vector<std::string>> byte_strings(int row, int column) const
-    {
-        return byte_strings_of(bytes(row, column));
-    }
-
-private:
-    std::unique_ptr<PGresult, decltype(&PQclear)> result_;
+/// A statement to run and wait for.
+struct Statement {
+    const std::string& sql;
+    const Params& params;
 };
 
 class Connection {
@@ -123,9 +78,10 @@ public:
         // The server's notices ("already exists, skipping") are no failure; keep them quiet.
         PQsetNoticeProcessor(connection->conn_, [](void*, const char*) {}, nullptr);
         if (!options.schema.empty()) {
-            BOOST_OUTCOME_TRY(connection->execute("SET search_path TO " + connection->identifier(options.schema)));
+            connection->defer("SET search_path TO " + connection->identifier(options.schema), Params{});
         }
-        BOOST_OUTCOME_TRY(connection->execute(commits_in_the_log));
+        // Run at once, with the search path: a unit that fails drops what waits, unsent.
+        BOOST_OUTCOME_TRY(connection->run(commits_in_the_log, Params{}));
         return connection;
     }
 
@@ -140,63 +96,78 @@ public:
     static constexpr const char* commits_in_the_log =
         "SELECT set_config('synchronous_commit', 'local', false) WHERE current_setting('synchronous_commit') = 'off'";
 
-    /// Runs sql, prepared once per connection, with params.
+    /// Runs sql with params and waits for its rows: one round trip, which takes along the
+    /// statements held back before it.
     Result<Rows> run(const std::string& sql, const Params& params)
     {
-        BOOST_OUTCOME_TRY(const std::string* name, prepared(sql, params.size()));
-        std::vector<const char*> values;
-        std::vector<int> lengths;
-        for (std::size_t i = 0; i < params.values_.size(); ++i) {
-            values.push_back(params.nulls_[i] ? nullptr : params.values_[i].data());
-            lengths.push_back(static_cast<int>(params.values_[i].size()));
-        }
-        starting(sql);
-        return checked(PQexecPrepared(conn_, name->c_str(), params.size(), values.data(), lengths.data(),
-                                      params.formats_.data(), 1));
+        const Statement statement{sql, params};
+        BOOST_OUTCOME_TRY(auto answers, round_trip({&statement, 1}));
+        return std::move(answers.front());
     }
 
-    /// Runs sql, which takes no parameters and returns no rows we read (BEGIN, SAVEPOINT).
+    /// Runs statements in order and waits for the rows of each: one round trip, as run.
+    Result<std::vector<Rows>> run(std::initializer_list<Statement> statements) { return round_trip(statements); }
+
+    /// Holds sql, with params, back for the next round trip: a write whose rows nobody
+    /// reads, that can fail only as the backend fails (the rows it writes are locked by
+    /// the unit, and it breaks no unique index). If it fails after all, the unit fails.
+    void defer(const std::string& sql, Params params) { deferred_.push_back(Deferred{sql, std::move(params)}); }
+
+    /// Holds sql, which takes no parameters (BEGIN, SAVEPOINT), back for the next round
+    /// trip, as defer does.
     Result<void> execute(const std::string& sql)
     {
-        starting(sql);
-        BOOST_OUTCOME_TRY(checked(PQexec(conn_, sql.c_str())));
+        defer(sql, Params{});
         return boost::outcome_v2::success();
     }
 
-    /// Forgets any failure of the last unit: one that begins now may be rerun only for its own.
-    void start_unit() noexcept { rerun_ = false; }
+    /// Forgets any failure of the last unit: one that begins now fails, or may be rerun,
+    /// only for its own.
+    void start_unit() noexcept
+    {
+        rerun_ = false;
+        deferred_failed_ = false;
+    }
 
     /// Whether a statement failed, since start_unit, because PostgreSQL gave up the
     /// transaction for another one beside it: a failure a rerun may get past.
     bool worth_a_rerun() const noexcept { return rerun_; }
 
-    /// Commits the transaction; Errc::store_unavailable when a statement of it failed, which
-    /// PostgreSQL would answer with a rollback it calls a commit.
+    /// Commits the transaction, taking along what waits: one round trip.
+    /// Errc::store_unavailable when a statement of it failed: a held-back write, or one
+    /// the unit went on after, which PostgreSQL answers with a rollback it calls a commit.
     Result<void> commit()
     {
-        if (PQtransactionStatus(conn_) == PQTRANS_INERROR) {
-            log_.record("a statement of the transaction failed before its commit");
-            return Errc::store_unavailable;
+        static const std::string commit_sql = "COMMIT";
+        if (!deferred_failed_) {
+            BOOST_OUTCOME_TRY(const auto done, run(commit_sql, Params{}));
+            if (done.command() == "COMMIT") {
+                return boost::outcome_v2::success();
+            }
         }
-        return execute("COMMIT");
+        log_.record("a statement of the transaction failed before its commit");
+        return Errc::store_unavailable;
     }
 
-    /// Undoes the transaction, if there is one.
+    /// Undoes the transaction, if there is one; what waits is dropped, never sent.
     void rollback()
     {
+        static const std::string rollback_sql = "ROLLBACK";
+        deferred_.clear();
         if (PQtransactionStatus(conn_) != PQTRANS_IDLE) {
-            (void)execute("ROLLBACK");
+            (void)run(rollback_sql, Params{});
         }
     }
 
-    /// Whether the connection works and is between transactions, fit to serve another unit.
-    /// It first reads, without waiting, what the server sent meanwhile: a server that was
-    /// stopped (or restarted) since has closed the connection, which is then found broken
-    /// here rather than by the next unit's first statement.
+    /// Whether the connection works, is between transactions and holds nothing back: fit
+    /// to serve another unit. It first reads, without waiting, what the server sent
+    /// meanwhile: a server that was stopped (or restarted) since has closed the connection,
+    /// which is then found broken here rather than by the next unit's first statement.
     bool idle() noexcept
     {
         read_unasked();
-        return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+        return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE &&
+               PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && deferred_.empty();
     }
 
     /// Errc::store_unavailable for stored data the store cannot read, with what it was.
@@ -216,16 +187,99 @@ public:
     }
 
 private:
+    /// A statement held back for the next round trip.
+    struct Deferred {
+        std::string sql;
+        Params params;
+    };
+
+    /// What the answer to a step of a round trip is for.
+    struct Step {
+        std::string_view prepared; ///< The statement this step prepares; empty for one that runs.
+        bool waited_for;           ///< Of a statement the caller waits for, not a held-back one.
+    };
+
     Connection(PGconn* conn, const PostgresStoreOptions& options, ConnectionLog& log) noexcept
         : conn_(conn), before_statement_(options.before_statement), log_(log)
     {
     }
 
-    void starting(std::string_view sql)
+    /// Sends what waits and then waited_for, in one round trip; the rows of waited_for.
+    Result<std::vector<Rows>> round_trip(std::span<const Statement> waited_for)
     {
-        if (before_statement_) {
-            before_statement_(sql);
+        const std::vector<Deferred> deferred = std::exchange(deferred_, {});
+        Pipeline pipeline{conn_};
+        std::vector<Step> steps;
+        for (const Deferred& d : deferred) {
+            send(pipeline, steps, Statement{d.sql, d.params}, false);
         }
+        for (const Statement& statement : waited_for) {
+            send(pipeline, steps, statement, true);
+        }
+        if (!pipeline.sync()) {
+            return broken();
+        }
+        log_.count_round_trip();
+        return answers(pipeline, steps);
+    }
+
+    /// Sends statement, preparing it first if this connection has not.
+    void send(Pipeline& pipeline, std::vector<Step>& steps, const Statement& statement, bool waited_for)
+    {
+        auto found = statements_.find(statement.sql);
+        if (found == statements_.end()) {
+            found = statements_.emplace(statement.sql, "pod_dispatcher_" + std::to_string(next_name_++)).first;
+            pipeline.prepare(found->second, statement.sql, statement.params.size());
+            steps.push_back(Step{found->first, waited_for});
+        }
+        if (before_statement_) {
+            before_statement_(statement.sql);
+        }
+        pipeline.execute(found->second, statement.params);
+        steps.push_back(Step{{}, waited_for});
+    }
+
+    /// The rows of the steps waited for, or the first failure.
+    Result<std::vector<Rows>> answers(Pipeline& pipeline, std::span<const Step> steps)
+    {
+        std::vector<Rows> rows;
+        std::optional<Errc> failure;
+        for (const Step& step : steps) {
+            PGresult* answer = pipeline.answer();
+            if (answer == nullptr) {
+                return broken();
+            }
+            Rows result{answer};
+            if (!result.succeeded()) {
+                // Failed, or skipped after a failure: not prepared after all.
+                if (!step.prepared.empty()) {
+                    statements_.erase(std::string(step.prepared));
+                }
+                failure = failure ? failure : failed(result, step.waited_for);
+            }
+            if (step.prepared.empty() && step.waited_for) {
+                rows.push_back(std::move(result));
+            }
+        }
+        if (!pipeline.finish()) {
+            return broken();
+        }
+        if (failure) {
+            return *failure;
+        }
+        return rows;
+    }
+
+    /// The error for a step that failed, its message recorded. A held-back write's member
+    /// has returned success: the unit may no longer commit.
+    Errc failed(const Rows& failure, bool waited_for)
+    {
+        log_.record(failure.error_message());
+        const std::string_view sqlstate = failure.sqlstate();
+        // serialization_failure, deadlock_detected: the transaction lost to another.
+        rerun_ = rerun_ || sqlstate == "40001" || sqlstate == "40P01";
+        deferred_failed_ = deferred_failed_ || !waited_for;
+        return waited_for && sqlstate == "23505" ? Errc::duplicate_key : Errc::store_unavailable; // unique_violation
     }
 
     /// Reads what the server sent unasked. Between transactions nothing is expected, but
@@ -245,43 +299,6 @@ private:
         return ::poll(&socket, 1, 0) == 1;
     }
 
-    /// The name sql is prepared under on this connection, preparing it the first time.
-    /// Prepared statements belong to the session, so they outlive a rolled-back transaction.
-    Result<const std::string*> prepared(const std::string& sql, int parameters)
-    {
-        auto found = statements_.find(sql);
-        if (found == statements_.end()) {
-            std::string name = "pod_dispatcher_" + std::to_string(statements_.size());
-            BOOST_OUTCOME_TRY(checked(PQprepare(conn_, name.c_str(), sql.c_str(), parameters, nullptr)));
-            found = statements_.emplace(sql, std::move(name)).first;
-        }
-        return &found->second;
-    }
-
-    /// result's rows, or the error it reports.
-    Result<Rows> checked(PGresult* result)
-    {
-        log_.count_round_trip();
-        Rows rows{result};
-        switch (PQresultStatus(result)) {
-        case PGRES_COMMAND_OK:
-        case PGRES_TUPLES_OK: return rows;
-        default: break;
-        }
-        if (result == nullptr) {
-            return broken();
-        }
-        log_.record(PQresultErrorMessage(result));
-        const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-        const std::string_view sqlstate = state == nullptr ? "" : state;
-        if (sqlstate == "23505") { // unique_violation
-            return Errc::duplicate_key;
-        }
-        // serialization_failure, deadlock_detected: the transaction lost to another.
-        rerun_ = rerun_ || sqlstate == "40001" || sqlstate == "40P01";
-        return Errc::store_unavailable;
-    }
-
     /// The error for a connection that failed or was lost, its message recorded.
     Errc broken()
     {
@@ -292,8 +309,13 @@ private:
     PGconn* conn_;
     const std::function<void(std::string_view)>& before_statement_;
     ConnectionLog& log_;
+    /// The name each statement is prepared under on this connection. Prepared statements
+    /// belong to the session, so they outlive a rolled-back transaction.
     std::unordered_map<std::string, std::string> statements_;
+    std::uint64_t next_name_ = 0;
+    std::vector<Deferred> deferred_;
     bool rerun_ = false;
+    bool deferred_failed_ = false;
 };
 
 } // namespace pod_dispatcher_postgres::detail

@@ -14,7 +14,10 @@
 // queue it then reads stays as read until it commits. A write of the ids a
 // DispatcherUpdate names writes their rows only: a dequeue deletes the front rows, an
 // enqueue inserts a row per id (pod_dispatcher_sql/queue_positions.hpp), and added pods
-// a row each, so each costs the same whatever the queue's length.
+// a row each, so each costs the same whatever the queue's length. The writes that cannot
+// fail but as the backend does (a dequeue, the count, a list cleared before it is written
+// whole) wait for the next round trip (connection.hpp); those a unique index may refuse
+// run at once.
 
 #include <pod_dispatcher_postgres/detail/connection.hpp>
 #include <pod_dispatcher_postgres/detail/sql_text.hpp>
@@ -152,11 +155,11 @@ inline Result<std::vector<std::string>> queue_of(Connection& c, std::string_view
 
 // ---- Writing.
 
-/// Runs sql, which takes the dispatcher's id as its one parameter.
-inline Result<void> run_for(Connection& c, const std::string& sql, std::string_view dispatcher_id)
+/// Holds sql back for the next round trip: a write of rows of the dispatcher, under its
+/// lock, that takes its id as its one parameter.
+inline void defer_for(Connection& c, const std::string& sql, std::string_view dispatcher_id)
 {
-    BOOST_OUTCOME_TRY(c.run(sql, Params{}.bytes(dispatcher_id)));
-    return boost::outcome_v2::success();
+    c.defer(sql, Params{}.bytes(dispatcher_id));
 }
 
 /// Appends pod_ids to the pods of dispatcher_id, one row each, in one statement;
@@ -201,7 +204,7 @@ inline Result<void> put_queue(Connection& c, std::string_view dispatcher_id, con
 inline Result<void> replace_queue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& task_ids)
 {
     static const std::string sql = "DELETE FROM dispatcher_queue WHERE " + same_id("dispatcher_id", "$1");
-    BOOST_OUTCOME_TRY(run_for(c, sql, dispatcher_id));
+    defer_for(c, sql, dispatcher_id);
     return put_queue(c, dispatcher_id, task_ids);
 }
 
@@ -244,14 +247,16 @@ inline Result<Spot> spot_at(Connection& c, std::string_view dispatcher_id, std::
     return Spot{last.empty() ? std::nullopt : std::optional{last.front()}, std::nullopt};
 }
 
-/// Takes count ids off the front of the queue of dispatcher_id, in one statement.
+/// Takes count ids off the front of the queue of dispatcher_id, in one statement, held
+/// back for the next round trip.
 inline Result<void> dequeue(Connection& c, std::string_view dispatcher_id, std::size_t count)
 {
     static const std::string sql = "DELETE FROM dispatcher_queue WHERE " + same_id("dispatcher_id", "$1") +
                                    " AND position IN (SELECT position FROM dispatcher_queue WHERE " +
                                    same_id("dispatcher_id", "$1") + " ORDER BY position LIMIT $2)";
     Params p;
-    BOOST_OUTCOME_TRY(c.run(sql, limit(p.bytes(dispatcher_id), count)));
+    limit(p.bytes(dispatcher_id), count);
+    c.defer(sql, std::move(p));
     return boost::outcome_v2::success();
 }
 
@@ -274,16 +279,17 @@ inline Result<void> insert_dispatcher_rows(Connection& c, const PodDispatcher& d
 inline Result<void> replace_pods(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& pod_ids)
 {
     static const std::string sql = "DELETE FROM dispatcher_pods WHERE " + same_id("dispatcher_id", "$1");
-    BOOST_OUTCOME_TRY(run_for(c, sql, dispatcher_id));
+    defer_for(c, sql, dispatcher_id);
     return add_pods(c, dispatcher_id, pod_ids);
 }
 
-/// Adds u.increment to the dispatcher's modification_count and sets its last_modified.
+/// Adds u.increment to the dispatcher's modification_count and sets its last_modified,
+/// held back for the next round trip.
 inline Result<void> count_up(Connection& c, std::string_view dispatcher_id, const pod_dispatcher::DispatcherUpdate& u)
 {
     static const std::string sql = "UPDATE pod_dispatchers SET modification_count = modification_count + $1,"
                                    " last_modified = $2 WHERE " + same_id("id", "$3");
-    BOOST_OUTCOME_TRY(c.run(sql, Params{}.integer(u.increment).time(u.last_modified).bytes(dispatcher_id)));
+    c.defer(sql, Params{}.integer(u.increment).time(u.last_modified).bytes(dispatcher_id));
     return boost::outcome_v2::success();
 }
 

@@ -6,7 +6,9 @@
 // by in columns of their own. A guarded write reads the row with SELECT ... FOR UPDATE,
 // which waits for a transaction writing it and then reads what that one committed, checks
 // the guard and applies the changes in memory, and writes the row back under that lock:
-// at READ COMMITTED a plain read, check and write could lose another's update.
+// at READ COMMITTED a plain read, check and write could lose another's update. The write
+// back, like an event's, cannot fail but as the backend does, so it waits for the next
+// round trip (connection.hpp).
 
 #include <pod_dispatcher_postgres/detail/connection.hpp>
 #include <pod_dispatcher_postgres/detail/sql_text.hpp>
@@ -150,8 +152,9 @@ Result<std::optional<D>> update_document(Connection& c, const pod_dispatcher::Fi
         return std::nullopt;
     }
     pod_dispatcher::apply_changes(*stored, u);
-    BOOST_OUTCOME_TRY(const auto row, row_of(*stored));
-    BOOST_OUTCOME_TRY(c.run(DocumentSql<D>::update, row));
+    BOOST_OUTCOME_TRY(auto row, row_of(*stored));
+    // Under the lock the read took, the write cannot miss: it goes with the next round trip.
+    c.defer(DocumentSql<D>::update, std::move(row));
     return stored;
 }
 
@@ -173,7 +176,8 @@ Result<std::vector<D>> all_documents(Connection& c)
 
 // ---- Events: appended, and read back in that order.
 
-/// Appends events in one statement, numbered in their order.
+/// Appends events in one statement, numbered in their order, sent with the next round
+/// trip (it writes no row another may hold, nor a unique index).
 inline Result<void> append_events(Connection& c, std::span<const pod_dispatcher::Event> events)
 {
     static const std::string sql = "INSERT INTO events (resource_id, document)"
@@ -186,7 +190,9 @@ inline Result<void> append_events(Connection& c, std::span<const pod_dispatcher:
         resources.push_back(event.resource_id);
         documents.push_back(std::move(text));
     }
-    BOOST_OUTCOME_TRY(c.run(sql, Params{}.byte_strings(resources).byte_strings(documents)));
+    Params p;
+    p.byte_strings(resources).byte_strings(documents);
+    c.defer(sql, std::move(p));
     return boost::outcome_v2::success();
 }
 

@@ -14,6 +14,10 @@
 // savepoint takes back the failed member's writes alone (a duplicate_key, say), so the
 // unit goes on and each member stays atomic, inside a unit or not.
 //
+// BEGIN, the savepoints and the writes decided under a lock are held back and go with the
+// unit's next statement (connection.hpp): a unit costs a round trip for each statement it
+// waits for the answer of, and one for COMMIT.
+//
 // A unit is rerun only when PostgreSQL aborted it for another transaction beside it
 // (serialization_failure, deadlock_detected): that failure is the store's own. An error
 // the work returns ends the unit. A rerun waits a random time first, as conflict_backoff
