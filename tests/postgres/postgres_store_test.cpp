@@ -1,8 +1,9 @@
 // What PostgresStore promises beyond the conformance kit: ids kept as bytes, of any length;
 // units of work as transactions; a unit PostgreSQL aborts as a deadlock run again; its
 // failures, a write held back for a later round trip included; a dispatch whose
-// statements do not grow with the queue; an allocate that writes one queue row; and stale
-// pods found through an index.
+// statements do not grow with the queue, and the round trips of a dispatch and of a
+// finish_task; an allocate that writes one queue row; and stale pods found through an
+// index.
 
 #include "../sql/sql_store_checks.hpp"
 #include "scratch_schema.hpp"
@@ -173,7 +174,7 @@ TEST_CASE("PostgresStore dispatches with the same statements from a queue of 10 
     REQUIRE(statements_of_a_dispatch(2'000) == short_queue);
 }
 
-TEST_CASE("PostgresStore counts its round trips to the server", "[postgres]")
+TEST_CASE("PostgresStore makes few round trips to the server", "[postgres]")
 {
     ScratchStore store;
     const auto round_trips_of = [&](auto operation) {
@@ -184,6 +185,27 @@ TEST_CASE("PostgresStore counts its round trips to the server", "[postgres]")
     SECTION("a read outside any unit: one, its statement prepared on the way")
     {
         REQUIRE(round_trips_of([&] { REQUIRE(store.find_task("t")); }) == 1);
+    }
+    SECTION("dispatch_next_task: 7, finish_task: 5, whether or not the connection has prepared their statements")
+    {
+        seed(store, enabled_project());
+        for (const std::string pod : {"p0", "p1"}) {
+            seed(store, running_pod(pod));
+        }
+        for (const std::string task : {"t0", "t1"}) {
+            seed(store, dispatchable_task(task));
+        }
+        seeded_dispatcher(store, {"t0", "t1"}, {"p0", "p1"});
+        for (const std::string pod : {"p0", "p1"}) {
+            INFO("pod " << pod);
+            // BEGIN with the pod's dispatcher; the task; its project; the pod, locked; the
+            // task, locked; the dispatcher, locked, with the front of its queue; the
+            // writes, the events and COMMIT.
+            REQUIRE(round_trips_of([&] { REQUIRE(dispatch_next_task(store, pod).value()); }) == 7);
+            // BEGIN with the pod; the task; the task, locked; the pod, locked; the writes,
+            // the event and COMMIT.
+            REQUIRE(round_trips_of([&] { REQUIRE(finish_task(store, pod, TaskStatus::succeeded)); }) == 5);
+        }
     }
 }
 

@@ -70,13 +70,12 @@ pod_dispatcher::Result<void> apply_update(Connection& c, std::string_view id, co
     return count_up(c, id, u);
 }
 
-inline const std::string& id_of(const std::string& id) noexcept { return id; }
-inline const std::string& id_of(const pod_dispatcher::PodDispatcher& d) noexcept { return d.id; }
-
-/// Store::update_dispatcher: applies u to the first of the dispatchers matched() reads (in
-/// order of id, as ids or whole) that u's dequeue fits, whose queue starts with
-/// u.dequeue. true when one was written; false, writing nothing, when none fits;
-/// Errc::invalid_argument, reading nothing, for an update that is not well formed.
+/// Store::update_dispatcher: applies u to the first of the dispatchers matched(n) returns
+/// whose queue starts with u.dequeue. matched(n) returns those the store's query matches,
+/// in order of id, each with the first n = u.dequeue.size() ids of its queue (as task_ids),
+/// read so that they stay as read until the unit ends (under the store's lock). true when
+/// one was written; false, writing nothing, when none fits; Errc::invalid_argument,
+/// reading nothing, for an update that is not well formed.
 template <class Connection, class Matched>
 pod_dispatcher::Result<bool> update_dispatcher(Connection& c, const pod_dispatcher::DispatcherUpdate& u,
                                                Matched matched)
@@ -84,17 +83,12 @@ pod_dispatcher::Result<bool> update_dispatcher(Connection& c, const pod_dispatch
     if (!pod_dispatcher::well_formed(u)) {
         return pod_dispatcher::Errc::invalid_argument;
     }
-    BOOST_OUTCOME_TRY(const auto candidates, matched());
-    for (const auto& candidate : candidates) {
-        const std::string& id = id_of(candidate);
-        if (!u.dequeue.empty()) {
-            BOOST_OUTCOME_TRY(auto front, queue_of(c, id, u.dequeue.size()));
-            if (front != u.dequeue) {
-                continue;
-            }
+    BOOST_OUTCOME_TRY(const auto candidates, matched(u.dequeue.size()));
+    for (const pod_dispatcher::PodDispatcher& candidate : candidates) {
+        if (candidate.task_ids == u.dequeue) {
+            BOOST_OUTCOME_TRY(apply_update(c, candidate.id, u));
+            return true;
         }
-        BOOST_OUTCOME_TRY(apply_update(c, id, u));
-        return true;
     }
     return false;
 }

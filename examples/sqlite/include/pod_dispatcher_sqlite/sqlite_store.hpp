@@ -76,13 +76,8 @@ public:
 
     Result<std::vector<pod_dispatcher::PodDispatcher>> find_dispatchers(const pod_dispatcher::Query& q)
     {
-        return read([&](detail::Connection& c) -> Result<std::vector<pod_dispatcher::PodDispatcher>> {
-            BOOST_OUTCOME_TRY(auto found, detail::matching_rows(c, q));
-            for (pod_dispatcher::PodDispatcher& d : found) {
-                BOOST_OUTCOME_TRY(detail::read_lists(c, d, pod_dispatcher::Projection{}));
-            }
-            return found;
-        });
+        return read(
+            [&](detail::Connection& c) { return detail::find_dispatchers(c, q, pod_dispatcher::Projection{}); });
     }
 
     Result<std::optional<pod_dispatcher::PodDispatcher>> find_dispatcher(const pod_dispatcher::Query& q,
@@ -103,10 +98,8 @@ public:
     {
         return read([&](detail::Connection& c) -> Result<pod_dispatcher::StoreContents> {
             pod_dispatcher::StoreContents contents;
-            BOOST_OUTCOME_TRY(contents.dispatchers, detail::matching_rows(c, pod_dispatcher::Query{}));
-            for (pod_dispatcher::PodDispatcher& d : contents.dispatchers) {
-                BOOST_OUTCOME_TRY(detail::read_lists(c, d, pod_dispatcher::Projection{}));
-            }
+            BOOST_OUTCOME_TRY(contents.dispatchers,
+                              detail::find_dispatchers(c, pod_dispatcher::Query{}, pod_dispatcher::Projection{}));
             BOOST_OUTCOME_TRY(contents.tasks, detail::all_documents<pod_dispatcher::Task>(c));
             BOOST_OUTCOME_TRY(contents.pods, detail::all_documents<pod_dispatcher::Pod>(c));
             BOOST_OUTCOME_TRY(contents.project_refs, detail::all_documents<pod_dispatcher::ProjectRef>(c));

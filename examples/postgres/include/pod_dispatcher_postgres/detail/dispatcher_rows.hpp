@@ -10,14 +10,14 @@
 //
 // A write first locks the dispatcher's row (SELECT ... FOR UPDATE, which waits for a
 // transaction writing it and then checks the query again against what that one
-// committed); every write of a dispatcher's pods or queue is made under that lock, so the
-// queue it then reads stays as read until it commits. A write of the ids a
-// DispatcherUpdate names writes their rows only: a dequeue deletes the front rows, an
-// enqueue inserts a row per id (pod_dispatcher_sql/queue_positions.hpp), and added pods
-// a row each, so each costs the same whatever the queue's length. The writes that cannot
-// fail but as the backend does (a dequeue, the count, a list cleared before it is written
-// whole) wait for the next round trip (connection.hpp); those a unique index may refuse
-// run at once.
+// committed), and reads the front of its queue in the same round trip; every write of a
+// dispatcher's pods or queue is made under that lock, so the queue it read stays as read
+// until it commits. A write of the ids a DispatcherUpdate names writes their rows only: a
+// dequeue deletes the front rows, an enqueue inserts a row per id
+// (pod_dispatcher_sql/queue_positions.hpp), and added pods a row each, so each costs the
+// same whatever the queue's length. The writes that cannot fail but as the backend does
+// (a dequeue, the count, a list cleared before it is written whole) wait for the next
+// round trip (connection.hpp); those a unique index may refuse run at once.
 
 #include <pod_dispatcher_postgres/detail/connection.hpp>
 #include <pod_dispatcher_postgres/detail/sql_text.hpp>
@@ -32,6 +32,7 @@
 #include <pod_dispatcher/query.hpp>
 #include <pod_dispatcher/update.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -88,11 +89,11 @@ inline Params& limit(Params& p, std::size_t n)
                                                                                  : p.integer(static_cast<std::int64_t>(n));
 }
 
-/// The dispatchers q matches, with as much of their pods and queues as projection asks for.
-inline Result<std::vector<PodDispatcher>> find_dispatchers(Connection& c, const Query& q,
-                                                           const pod_dispatcher::Projection& projection)
+/// The statement that reads the dispatchers q matches, in order of id: each one's row,
+/// its pods as an array when $1, and the first $2 ids of its queue as another.
+inline const std::string& dispatchers_sql(const Query& q)
 {
-    const std::string& sql = pod_dispatcher_sql::text_for(q, [](unsigned set) {
+    return pod_dispatcher_sql::text_for(q, [](unsigned set) {
         return "SELECT d.id, d.group_id, d.modification_count, d.last_modified,"
                " CASE WHEN $1 THEN ARRAY(SELECT p.pod_id FROM dispatcher_pods p WHERE " +
                same_id("p.dispatcher_id", "d.id") +
@@ -100,9 +101,21 @@ inline Result<std::vector<PodDispatcher>> find_dispatchers(Connection& c, const 
                " ARRAY(SELECT q.task_id FROM dispatcher_queue q WHERE " +
                same_id("q.dispatcher_id", "d.id") + " ORDER BY q.position LIMIT $2)" + matching(set, 3);
     });
+}
+
+/// The parameters of dispatchers_sql(q), for as much of the pods and queues as projection
+/// asks for.
+inline Params dispatchers_params(const Query& q, const pod_dispatcher::Projection& projection)
+{
     Params p;
     limit(p.boolean(projection.pod_ids), projection.max_task_ids);
-    BOOST_OUTCOME_TRY(const auto rows, c.run(sql, bind_query(p, q)));
+    bind_query(p, q);
+    return p;
+}
+
+/// The dispatchers in the rows of dispatchers_sql.
+inline Result<std::vector<PodDispatcher>> dispatchers_of(Connection& c, const Rows& rows)
+{
     std::vector<PodDispatcher> found;
     for (int row = 0; row < rows.size(); ++row) {
         PodDispatcher& d = found.emplace_back();
@@ -123,6 +136,14 @@ inline Result<std::vector<PodDispatcher>> find_dispatchers(Connection& c, const 
     return found;
 }
 
+/// The dispatchers q matches, with as much of their pods and queues as projection asks for.
+inline Result<std::vector<PodDispatcher>> find_dispatchers(Connection& c, const Query& q,
+                                                           const pod_dispatcher::Projection& projection)
+{
+    BOOST_OUTCOME_TRY(const auto rows, c.run(dispatchers_sql(q), dispatchers_params(q, projection)));
+    return dispatchers_of(c, rows);
+}
+
 /// The first column of every row: ids.
 inline std::vector<std::string> ids_of(const Rows& rows)
 {
@@ -133,14 +154,24 @@ inline std::vector<std::string> ids_of(const Rows& rows)
     return ids;
 }
 
-/// The ids of the dispatchers q matches, their rows locked until the transaction ends.
-inline Result<std::vector<std::string>> lock_matching(Connection& c, const Query& q)
+/// The dispatchers q matches, in order of id, each with the first n ids of its queue,
+/// their rows locked until the transaction ends. One round trip of two statements: the
+/// lock (SELECT ... FOR UPDATE, which waits for a transaction writing a row, then checks q
+/// again against what that one committed), then the read, whose snapshot, taken after
+/// the lock, sees the locked dispatchers' queues as they stay until the transaction ends.
+/// A dispatcher the read finds and the lock did not (committed in between) is left out.
+inline Result<std::vector<PodDispatcher>> lock_matching(Connection& c, const Query& q, std::size_t n)
 {
-    const std::string& sql =
+    const std::string& lock_sql =
         pod_dispatcher_sql::text_for(q, [](unsigned set) { return "SELECT d.id" + matching(set, 1) + " FOR UPDATE OF d"; });
-    Params p;
-    BOOST_OUTCOME_TRY(const auto rows, c.run(sql, bind_query(p, q)));
-    return ids_of(rows);
+    Params lock_params;
+    bind_query(lock_params, q);
+    const Params read_params = dispatchers_params(q, pod_dispatcher::queue_head(n));
+    BOOST_OUTCOME_TRY(const auto answers, c.run({{lock_sql, lock_params}, {dispatchers_sql(q), read_params}}));
+    const std::vector<std::string> locked = ids_of(answers[0]);
+    BOOST_OUTCOME_TRY(auto found, dispatchers_of(c, answers[1]));
+    std::erase_if(found, [&](const PodDispatcher& d) { return std::ranges::find(locked, d.id) == locked.end(); });
+    return found;
 }
 
 /// The first max_ids ids of a dispatcher's queue.
@@ -298,7 +329,7 @@ inline Result<void> count_up(Connection& c, std::string_view dispatcher_id, cons
 /// query matches are locked before their queues are read, and written under that lock.
 inline Result<bool> update_dispatcher_rows(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
 {
-    return pod_dispatcher_sql::update_dispatcher(c, u, [&] { return lock_matching(c, q); });
+    return pod_dispatcher_sql::update_dispatcher(c, u, [&](std::size_t n) { return lock_matching(c, q, n); });
 }
 
 } // namespace pod_dispatcher_postgres::detail

@@ -120,6 +120,18 @@ inline Result<void> read_lists(Connection& c, PodDispatcher& d, const pod_dispat
     return boost::outcome_v2::success();
 }
 
+/// The dispatchers q matches, in order of id, with as much of their pods and queues as p
+/// asks for.
+inline Result<std::vector<PodDispatcher>> find_dispatchers(Connection& c, const Query& q,
+                                                           const pod_dispatcher::Projection& p)
+{
+    BOOST_OUTCOME_TRY(auto found, matching_rows(c, q));
+    for (PodDispatcher& d : found) {
+        BOOST_OUTCOME_TRY(read_lists(c, d, p));
+    }
+    return found;
+}
+
 // ---- Writing.
 
 /// Runs sql, which takes the dispatcher's id as its one parameter.
@@ -233,7 +245,8 @@ inline Result<void> count_up(Connection& c, std::string_view dispatcher_id, cons
 /// (pod_dispatcher_sql/dispatcher_update.hpp, on the row operations above).
 inline Result<bool> update_dispatcher_rows(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
 {
-    return pod_dispatcher_sql::update_dispatcher(c, u, [&] { return matching_rows(c, q); });
+    return pod_dispatcher_sql::update_dispatcher(
+        c, u, [&](std::size_t n) { return find_dispatchers(c, q, pod_dispatcher::queue_head(n)); });
 }
 
 } // namespace pod_dispatcher_sqlite::detail
