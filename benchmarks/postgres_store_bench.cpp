@@ -308,8 +308,8 @@ std::vector<std::string> violations(const pd::StoreContents& now, const pd::Stor
     return found;
 }
 
-// ---- Round trips per dispatch_next_task. PostgresStore counts none in this tree; a
-// store whose round_trips() returns the round trips it has made is measured here.
+// ---- Round trips per dispatch_next_task, for a store whose round_trips() returns the
+// round trips it has made (PostgresStore's does).
 
 template <class S>
 concept CountsRoundTrips = requires(const S& store) {
@@ -372,7 +372,7 @@ void report(const Plan& plan, double seconds, std::optional<double> trips)
                 "units_per_second=%.1f\n",
                 name_of(plan.layout), plan.processes, plan.processes, plan.tasks, seconds, rate);
     if (trips) {
-        std::printf("round trips per dispatch_next_task: %.1f\n", *trips);
+        std::printf("round trips per dispatch_next_task (a task group's pod): %.1f\n", *trips);
     }
     if (plan.csv.empty()) {
         return;

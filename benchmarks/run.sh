@@ -133,7 +133,7 @@ compare_with_river() {
       pair(4, "one_dispatcher", "one_client")
       pair(4, "dispatcher_per_process", "client_per_process")
       if (quick == "true") print "(--quick: too few tasks for these ratios to mean anything)"
-      if (trips != "") printf "round trips per dispatch_next_task: %s\n", trips
+      if (trips != "") printf "round trips per dispatch_next_task (a task group'"'"'s pod): %s\n", trips
       else print "round trips per dispatch_next_task: not counted (PostgresStore has no round_trips())"
     }' "$1"
 }
