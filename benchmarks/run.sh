@@ -1,43 +1,35 @@
 #!/usr/bin/env bash
-# The benchmark command: configures an optimized (Release) build, builds the benchmarks
-# and runs the full suite, then charts the results.
+# The benchmark command: configures an optimized (Release) build, builds the benchmarks,
+# times the suite on Google Benchmark, counts instructions with callgrind, and reports:
+# ratios, PASS/MISS lines, the CSV and the chart.
 #
-#   benchmarks/run.sh [--quick] [--csv PATH]
+#   benchmarks/run.sh [--quick] [Google Benchmark's flags, e.g. --benchmark_filter=REGEX]
 #
-# Arguments go to the benchmark program. A full run writes benchmarks/results/
-# bench-results.csv, bench-results.png and machine.txt (unless --csv says otherwise); a
-# --quick run writes into the build directory. Where SQLite 3 is found, SqliteStore is
-# measured beside MemoryStore in the rows of allocate into a task group and of
-# rescue_stale_pods, on files in /dev/shm (the temporary directory where there is none).
-# With POD_DISPATCHER_MONGODB_URI set (and libmongoc installed), the MongoDB store is
-# benchmarked too, into *-mongo.csv.
+# A full run writes into benchmarks/results/: bench.json (Google Benchmark's output),
+# instructions.tsv, bench-results.csv, bench-results.png and machine.txt; a --quick run
+# (seconds; fails only if a task is lost or handed out twice) writes into the build
+# directory. Where SQLite 3 is found, SqliteStore is measured beside MemoryStore in the
+# rows of allocate into a task group and of rescue_stale_pods. With
+# POD_DISPATCHER_MONGODB_URI set (and libmongoc installed), the MongoDB store is
+# benchmarked too, into bench-results-mongo.csv.
 #
-# Environment: BUILD_DIR (default: build-bench), JOBS (default: all processors).
+# Environment: BUILD_DIR (default: build-bench), JOBS (default: all processors),
+# REPETITIONS (default: 3), MIN_TIME (seconds of timed work per repetition, default: 0.2).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build-bench}
-results=$root/benchmarks/results
-
 quick=false
-csv=""
-args=("$@")
-for ((i = 0; i < ${#args[@]}; i++)); do
-  case ${args[i]} in
-    --quick) quick=true ;;
-    --csv) csv=${args[i + 1]:-} ;;
-  esac
-done
-if [[ -z "$csv" ]]; then
-  if $quick; then csv=$build/bench-results-quick.csv; else csv=$results/bench-results.csv; fi
-  args+=(--csv "$csv")
-fi
-mkdir -p "$(dirname "$csv")"
+[[ " $* " == *" --quick "* ]] && quick=true
+if $quick; then results=$build/quick-results; else results=$root/benchmarks/results; fi
+mkdir -p "$results"
 
-generator=()
-command -v ninja >/dev/null && [[ ! -f "$build/CMakeCache.txt" ]] && generator=(-G Ninja)
-cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target pod_dispatcher_bench --parallel "${JOBS:-$(nproc)}"
+build_targets() {
+  local generator=()
+  command -v ninja >/dev/null && [[ ! -f "$build/CMakeCache.txt" ]] && generator=(-G Ninja)
+  cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" --target "$@" --parallel "${JOBS:-$(nproc)}"
+}
 
 machine_note() {
   local cpu
@@ -45,21 +37,57 @@ machine_note() {
   echo "$(nproc) processors, ${cpu:-unknown CPU}, $("${CXX:-c++}" --version | head -1)"
   echo "run $(date -u +%Y-%m-%dT%H:%MZ); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
-machine=$(machine_note)
 
-status=0
-"$build/benchmarks/pod_dispatcher_bench" "${args[@]}" || status=$?
+# Google Benchmark: every row, repeated in random order so that a spell of load from
+# elsewhere falls on all rows alike; the report reads the medians.
+time_rows() {
+  local repeat=(--benchmark_repetitions="${REPETITIONS:-3}" --benchmark_enable_random_interleaving=true
+    --benchmark_min_time="${MIN_TIME:-0.2}")
+  $quick && repeat=()
+  "$build/benchmarks/pod_dispatcher_bench" "${repeat[@]}" --benchmark_out="$results/bench.json" \
+    --benchmark_out_format=json --benchmark_counters_tabular=false "$@"
+}
 
-if [[ -n "${POD_DISPATCHER_MONGODB_URI:-}" ]] && grep -qs pod_dispatcher_bench_mongo "$build/CMakeFiles/TargetDirectories.txt"; then
-  cmake --build "$build" --target pod_dispatcher_bench_mongo --parallel "${JOBS:-$(nproc)}"
-  mongo_args=()
+# Instructions per call of the library and the hand-written baseline, from callgrind:
+# the same on a busy machine as on an idle one.
+count_instructions() {
+  local out=$results/instructions.tsv profile
+  : >"$out"
+  command -v valgrind >/dev/null || { echo "valgrind not found: no instruction counts"; return 0; }
+  profile=$(mktemp "${TMPDIR:-/tmp}/pod_dispatcher_callgrind.XXXXXX")
+  for operation in dispatch_next_task allocate_into_group; do
+    for engine in memory_store hand_written; do
+      for queue in 1 100 10000; do
+        local calls
+        calls=$(valgrind --tool=callgrind --callgrind-out-file="$profile" --toggle-collect='*measured_batch*' \
+          "$build/benchmarks/pod_dispatcher_instructions" "$operation" "$engine" "$queue" 2>/dev/null)
+        awk -v op="$operation" -v engine="$engine" -v queue="$queue" -v calls="$calls" \
+          '/^(summary|totals):/ { print op, engine, queue, $2 / calls; exit }' "$profile" >>"$out"
+      done
+    done
+  done
+  rm -f "$profile"
+}
+
+mongo_rows() {
+  [[ -n "${POD_DISPATCHER_MONGODB_URI:-}" ]] || return 0
+  grep -qs pod_dispatcher_bench_mongo "$build/CMakeFiles/TargetDirectories.txt" || return 0
+  build_targets pod_dispatcher_bench_mongo
+  local mongo_args=()
   $quick && mongo_args=(--quick)
-  "$build/benchmarks/pod_dispatcher_bench_mongo" "${mongo_args[@]}" --csv "${csv%.csv}-mongo.csv" || status=$?
-fi
+  "$build/benchmarks/pod_dispatcher_bench_mongo" "${mongo_args[@]}" --csv "$results/bench-results-mongo.csv"
+}
 
-if [[ "$csv" == "$results/"* ]]; then
-  echo "$machine" >"$(dirname "$csv")/machine.txt"
-fi
+build_targets pod_dispatcher_bench pod_dispatcher_instructions
+machine=$(machine_note)
+status=0
+time_rows "$@" || status=$?
+$quick || count_instructions
+mongo_rows || status=$?
+
+csv=$results/bench-results.csv
+python3 "$root/benchmarks/report.py" "$results/bench.json" "$results/instructions.tsv" "$csv" --bench-status "$status"
+echo "$machine" >"$results/machine.txt"
 if command -v gnuplot >/dev/null; then
   "$root/benchmarks/plot.sh" "$csv"
 else

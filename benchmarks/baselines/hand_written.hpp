@@ -12,6 +12,8 @@
 // It keeps no index of pods by status and age (MemoryStore's, for rescue_stale_pods),
 // since it offers no rescue: that upkeep counts against the library here.
 
+#include "support/library_ops.hpp"
+
 #include <pod_dispatcher/pod_dispatcher.hpp>
 
 #include <algorithm>
@@ -393,6 +395,22 @@ private:
     Map<Dispatcher*> by_pod_;
     std::vector<Event> events_;
 };
+
+inline void dispatch_for(HandWrittenStore& store, const std::string& pod, Tally& tally)
+{
+    record(tally, store.dispatch_next_task(pod), pod);
+}
+
+/// For rows on one thread: there a conflict is a problem, not a race lost.
+inline void assign_for(HandWrittenStore& store, PodDispatcher& d, Pod& pod, Tally& tally)
+{
+    record(tally, store.assign_next_task(d, pod), pod.id);
+}
+
+inline void allocate_for(HandWrittenStore& store, Task& task, Pod& pod, Tally& tally)
+{
+    record(tally, store.allocate(task, pod), "allocate");
+}
 
 } // namespace pod_dispatcher::bench
 

@@ -10,7 +10,7 @@
 // design differs.
 
 #include "support/library_ops.hpp"
-#include "support/measure.hpp"
+#include "support/timing.hpp"
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
 
