@@ -143,24 +143,12 @@ public:
 
     void allocate(const Task& task, const Pod& pod)
     {
-        Task t1 = task, t2 = task;
-        Pod p1 = pod, p2 = pod;
-        auto expected = library_.allocate(t1, p1);
-        auto got = hand_written_.allocate(t2, p2);
-        same(expected, got);
-        same(t1, t2);
-        same(p1, p2);
+        on_both(task, pod, [](auto& store, Task& t, Pod& p) { return store.allocate(t, p); });
     }
 
     void assign(const PodDispatcher& copy, const Pod& pod)
     {
-        PodDispatcher d1 = copy, d2 = copy;
-        Pod p1 = pod, p2 = pod;
-        auto expected = library_.assign_next_task(d1, p1);
-        auto got = hand_written_.assign_next_task(d2, p2);
-        same(expected, got);
-        same(d1, d2);
-        same(p1, p2);
+        on_both(copy, pod, [](auto& store, PodDispatcher& d, Pod& p) { return store.assign_next_task(d, p); });
     }
 
     void same_contents()
@@ -171,6 +159,20 @@ public:
     }
 
 private:
+    /// call(store, a, b) on each store with copies of a and b: the same result, and the same
+    /// a and b after.
+    template <class A, class B, class Call>
+    void on_both(const A& a, const B& b, Call call)
+    {
+        A a1 = a, a2 = a;
+        B b1 = b, b2 = b;
+        auto expected = call(library_, a1, b1);
+        auto got = call(hand_written_, a2, b2);
+        same(expected, got);
+        same(a1, a2);
+        same(b1, b2);
+    }
+
     template <class T>
     void same(T& expected, T& got) const
     {
