@@ -169,7 +169,8 @@ void remove_last_pod_row(std::string_view engine, const Where& where)
 }
 
 /// Allocations that each create a dispatcher, into a store holding where.shape's; one
-/// store serves several batches while they grow it by a tenth at most.
+/// store serves every batch of a run while they grow it by a tenth at most: a run of as
+/// many batches as it serves, since seeding a big store again costs far more than a run.
 template <class E>
 void allocate_row(std::string_view engine, const Where& where)
 {
@@ -177,7 +178,8 @@ void allocate_row(std::string_view engine, const Where& where)
     add_row<AllocateFixture<E>>(
         row_name(where.sweep, "allocate", engine, where.shape),
         [where, tasks](std::size_t) { return std::make_unique<AllocateFixture<E>>(made<E>(), where.shape, tasks); },
-        where.per_lane);
+        where.per_lane)
+        ->Iterations(static_cast<benchmark::IterationCount>(tasks / where.per_lane));
 }
 
 template <class Work>
