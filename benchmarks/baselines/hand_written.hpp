@@ -12,32 +12,31 @@
 // It keeps no index of pods by status and age (MemoryStore's, for rescue_stale_pods),
 // since it offers no rescue: that upkeep counts against the library here.
 
-#include "support/library_ops.hpp"
+#include "baselines/seeding_calls.hpp"
 
-#include <pod_dispatcher/pod_dispatcher.hpp>
-
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <functional>
-#include <mutex>
-#include <optional>
-#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
-#include <vector>
 
 namespace pod_dispatcher::bench {
 
-class HandWrittenStore {
+class HandWrittenStore : public SeedingCalls<HandWrittenStore> {
 public:
     // ---- Seeding.
 
-    Result<void> insert_task(const Task& task) { return insert(tasks_, task); }
-    Result<void> insert_pod(const Pod& pod) { return insert(pods_, pod); }
-    Result<void> insert_project_ref(const ProjectRef& ref) { return insert(project_refs_, ref); }
+    /// A task, pod or project ref, new to the store.
+    template <class D>
+    Result<void> insert_document(const D& doc)
+    {
+        std::scoped_lock lock{mutex_};
+        if (!collection_of<D>(tasks_, pods_, project_refs_).try_emplace(doc.id, doc).second) {
+            return Errc::duplicate_key;
+        }
+        return boost::outcome_v2::success();
+    }
 
     Result<void> insert_dispatcher(const PodDispatcher& d)
     {
@@ -61,9 +60,9 @@ public:
         Pod* pod = find(pods_, pod_id);
         const auto owner = by_pod_.find(pod_id);
         if (owner == by_pod_.end()) {
-            return refusal(pod, Errc::pod_busy).value_or(Errc::pod_not_in_dispatcher);
+            return pod_refusal(pod, Errc::pod_busy).value_or(Errc::pod_not_in_dispatcher);
         }
-        if (const auto why = refusal(pod, Errc::pod_busy)) {
+        if (const auto why = pod_refusal(pod, Errc::pod_busy)) {
             return *why;
         }
         Dispatcher& d = *owner->second;
@@ -87,7 +86,7 @@ public:
             return Errc::conflict;
         }
         Pod* pod = find(pods_, caller_pod.id);
-        if (const auto why = walk.candidate != nullptr ? refusal(pod, Errc::precondition_failed) : refusal_if_dead(pod)) {
+        if (const auto why = walk.candidate != nullptr ? pod_refusal(pod, Errc::precondition_failed) : refusal_if_dead(pod)) {
             return *why;
         }
         const Timestamp at = now();
@@ -218,16 +217,6 @@ private:
         return all;
     }
 
-    template <class D>
-    Result<void> insert(Map<D>& map, const D& doc)
-    {
-        std::scoped_lock lock{mutex_};
-        if (!map.try_emplace(doc.id, doc).second) {
-            return Errc::duplicate_key;
-        }
-        return boost::outcome_v2::success();
-    }
-
     Dispatcher& add_dispatcher(Dispatcher d)
     {
         Dispatcher& added = dispatchers_.try_emplace(d.id, std::move(d)).first->second;
@@ -246,20 +235,6 @@ private:
     static bool starts_with(const std::deque<std::string>& queue, const std::vector<std::string>& ids, std::size_t n)
     {
         return n <= queue.size() && std::equal(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n), queue.begin());
-    }
-
-    static std::optional<Errc> refusal(const Pod* pod, Errc busy)
-    {
-        if (pod == nullptr) {
-            return Errc::not_found;
-        }
-        if (!pod->running_task_id.empty()) {
-            return busy;
-        }
-        if (pod->status != PodStatus::running) {
-            return Errc::precondition_failed;
-        }
-        return std::nullopt;
     }
 
     /// assign_next_task with no task for the pod refuses only a terminated pod.
