@@ -50,9 +50,13 @@ inline constexpr std::string_view sqlite_engine = "sqlite_store";
 /// How big the grid is.
 struct Scale {
     std::vector<std::size_t> queue_lengths{1, 100, 10'000};
-    std::vector<std::size_t> dispatcher_counts{1, 10'000, 1'000'000};
+    std::vector<std::size_t> dispatcher_counts{1, 10'000};
+    /// Dispatchers of the big_store rows (dispatch_next_task and allocate, library and
+    /// hand-written): seeding one costs seconds, so run.sh runs these rows apart, their
+    /// repetitions back to back on one store, not interleaved with the other rows.
+    std::size_t big_store_dispatchers = 1'000'000;
     std::vector<std::size_t> thread_counts{1, 2, 4};
-    std::size_t pods_per_dispatcher = 100;   ///< At most, in the queue-length runs.
+    std::size_t pods_per_dispatcher = 100;   ///< In the queue-length runs, at most this or a tenth of the queue.
     std::size_t batch_ops = 200;             ///< Operations per batch, one thread.
     std::size_t racing_tasks = 1200;         ///< Tasks and pods of the dispatcher threads race on.
     std::size_t dispatchers_per_thread = 30; ///< Each with pods_per_dispatcher tasks and pods.
@@ -72,6 +76,7 @@ inline Scale quick_scale()
     Scale scale;
     scale.queue_lengths = {1, 100, 1'000};
     scale.dispatcher_counts = {1, 1'000};
+    scale.big_store_dispatchers = 5'000;
     scale.batch_ops = 100;
     scale.racing_tasks = 400;
     scale.dispatchers_per_thread = 2;
@@ -168,18 +173,23 @@ void remove_last_pod_row(std::string_view engine, const Where& where)
         where.per_lane);
 }
 
+/// Repetitions one allocate store serves, run back to back (not interleaved).
+inline constexpr std::size_t allocate_runs_per_store = 4;
+
 /// Allocations that each create a dispatcher, into a store holding where.shape's; one
-/// store serves every batch of a run while they grow it by a tenth at most: a run of as
-/// many batches as it serves, since seeding a big store again costs far more than a run.
+/// store serves the batches of allocate_runs_per_store runs while they grow it by a tenth
+/// at most: a run of that share of the batches it serves, since seeding a big store again
+/// costs far more than a run.
 template <class E>
 void allocate_row(std::string_view engine, const Where& where)
 {
-    const std::size_t tasks = std::max<std::size_t>(1, where.shape.dispatchers / 10 / where.per_lane) * where.per_lane;
+    const std::size_t batches = std::max<std::size_t>(1, where.shape.dispatchers / 10 / where.per_lane);
+    const std::size_t tasks = batches * where.per_lane;
     add_row<AllocateFixture<E>>(
         row_name(where.sweep, "allocate", engine, where.shape),
         [where, tasks](std::size_t) { return std::make_unique<AllocateFixture<E>>(made<E>(), where.shape, tasks); },
         where.per_lane)
-        ->Iterations(static_cast<benchmark::IterationCount>(tasks / where.per_lane));
+        ->Iterations(static_cast<benchmark::IterationCount>(std::max<std::size_t>(1, batches / allocate_runs_per_store)));
 }
 
 template <class Work>
@@ -265,7 +275,11 @@ private:
     void queue_lengths()
     {
         for (std::size_t queue : scale_.queue_lengths) {
-            const Where where{"queue_length", {1, queue, std::min(queue, scale_.pods_per_dispatcher)}, scale_.batch_ops};
+            // A long queue's dispatcher holds a pod for a tenth of its tasks: a store then
+            // serves that many dispatches before it is seeded again, and its queue stays
+            // within a tenth of its length.
+            const std::size_t pods = std::min(queue, std::max(scale_.pods_per_dispatcher, queue / 10));
+            const Where where{"queue_length", {1, queue, pods}, scale_.batch_ops};
             dispatch_rows<S>(engine_, where);
             assign_row<HandWrittenStore>(hand_written_engine, where);
             assign_row<S>(engine_, where);
@@ -292,6 +306,11 @@ private:
             allocate_row<HandWrittenStore>(hand_written_engine, where);
             allocate_row<S>(engine_, where);
         }
+        const Where big{"big_store", {scale_.big_store_dispatchers, 1, 1}, scale_.batch_ops};
+        on_pods<Dispatching, HandWrittenStore>("dispatch_next_task", hand_written_engine, big);
+        on_pods<Dispatching, S>("dispatch_next_task", engine_, big);
+        allocate_row<HandWrittenStore>(hand_written_engine, big);
+        allocate_row<S>(engine_, big);
     }
 
     void threads()
