@@ -14,7 +14,7 @@
 # benchmarked too, into bench-results-mongo.csv.
 #
 # Environment: BUILD_DIR (default: build-bench), JOBS (default: all processors),
-# REPETITIONS (default: 3), MIN_TIME (seconds of timed work per repetition, default: 0.05).
+# REPETITIONS (default: 5), MIN_TIME (seconds of timed work per repetition, default: 0.05).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,7 +50,7 @@ time_rows() {
     "$bench" "${common[@]}" --benchmark_out="$out" "$@"
     return
   fi
-  local repeat=(--benchmark_repetitions="${REPETITIONS:-3}" --benchmark_min_time="${MIN_TIME:-0.05}")
+  local repeat=(--benchmark_repetitions="${REPETITIONS:-5}" --benchmark_min_time="${MIN_TIME:-0.05}")
   local big=(--benchmark_filter='^big_store/')
   [[ " $* " == *" --benchmark_filter="* ]] && big=()
   local status=0
