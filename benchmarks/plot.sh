@@ -18,13 +18,14 @@ data=$(mktemp -d "${TMPDIR:-/tmp}/pod_dispatcher_plot.XXXXXX")
 trap 'rm -rf "$data"' EXIT
 
 # series SWEEP OPERATION ENGINE [LAYOUT] -> a file of "x median_ns" lines, x being the
-# column the sweep varies (queue length, dispatchers or threads).
+# column the sweep varies (queue length, dispatchers or threads); the dispatchers sweep
+# takes in the big_store rows.
 series() {
   local sweep=$1 operation=$2 engine=$3 layout=${4:-} out
   out="$data/$sweep-$operation-$engine${layout:+-$layout}.dat"
   awk -F, -v sweep="$sweep" -v op="$operation" -v engine="$engine" -v layout="$layout" '
     NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-    $col["sweep"] == sweep && $col["operation"] == op && $col["engine"] == engine &&
+    ($col["sweep"] == sweep || (sweep == "dispatchers" && $col["sweep"] == "big_store")) && $col["operation"] == op && $col["engine"] == engine &&
     (layout == "" || $col["layout"] == layout || $col["threads"] == 1) {
       x = sweep == "queue_length" ? $col["queue_length"] : \
           sweep == "dispatchers" ? $col["dispatchers"] : $col["threads"]
