@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Renders the benchmark CSV as a PNG chart with gnuplot: ns/op against queue length,
-# against the number of dispatchers, and against threads.
+# Renders the benchmark CSV (benchmarks/report.py writes it) as a PNG chart with gnuplot:
+# ns/op against queue length, against the number of dispatchers, and against threads.
 #
 #   benchmarks/plot.sh [CSV] [PNG]
 #
@@ -18,13 +18,14 @@ data=$(mktemp -d "${TMPDIR:-/tmp}/pod_dispatcher_plot.XXXXXX")
 trap 'rm -rf "$data"' EXIT
 
 # series SWEEP OPERATION ENGINE [LAYOUT] -> a file of "x median_ns" lines, x being the
-# column the sweep varies (queue length, dispatchers or threads).
+# column the sweep varies (queue length, dispatchers or threads); the dispatchers sweep
+# takes in the big_store rows.
 series() {
   local sweep=$1 operation=$2 engine=$3 layout=${4:-} out
   out="$data/$sweep-$operation-$engine${layout:+-$layout}.dat"
   awk -F, -v sweep="$sweep" -v op="$operation" -v engine="$engine" -v layout="$layout" '
     NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-    $col["sweep"] == sweep && $col["operation"] == op && $col["engine"] == engine &&
+    ($col["sweep"] == sweep || (sweep == "dispatchers" && $col["sweep"] == "big_store")) && $col["operation"] == op && $col["engine"] == engine &&
     (layout == "" || $col["layout"] == layout || $col["threads"] == 1) {
       x = sweep == "queue_length" ? $col["queue_length"] : \
           sweep == "dispatchers" ? $col["dispatchers"] : $col["threads"]
@@ -55,6 +56,7 @@ plot "$(series queue_length dispatch_next_task "$store")" with linespoints lw 2 
      "$(series queue_length find_one_by_pod_id "$store")" with linespoints pt 9 title "find\\\\_one\\\\_by\\\\_pod\\\\_id", \
      "$(series queue_length remove_pod "$store")" with linespoints pt 11 title "remove\\\\_pod (last pod)", \
      "$(series queue_length json_decode "$store")" with linespoints pt 13 title "JSON decode", \
+     "$(series queue_length dispatch_next_task hand_written)" with linespoints dt 2 lc rgb "dark-green" pt 8 title "hand-written: dispatch", \
      "$(series queue_length dispatch_next_task floor)" with linespoints dt 2 lc rgb "gray40" pt 6 title "floor: dispatch", \
      "$(series queue_length dispatch_next_task port)" with linespoints dt 2 lc rgb "red" pt 4 title "port: dispatch"
 
@@ -64,6 +66,7 @@ plot "$(series dispatchers dispatch_next_task "$store")" with linespoints lw 2 p
      "$(series dispatchers allocate "$store")" with linespoints pt 5 title "allocate", \
      "$(series dispatchers find_one_by_pod_id "$store")" with linespoints pt 9 title "find\\\\_one\\\\_by\\\\_pod\\\\_id", \
      "$(series dispatchers remove_pod "$store")" with linespoints pt 11 title "remove\\\\_pod", \
+     "$(series dispatchers dispatch_next_task hand_written)" with linespoints dt 2 lc rgb "dark-green" pt 8 title "hand-written: dispatch", \
      "$(series dispatchers dispatch_next_task floor)" with linespoints dt 2 lc rgb "gray40" pt 6 title "floor: dispatch", \
      "$(series dispatchers dispatch_next_task port)" with linespoints dt 2 lc rgb "red" pt 4 title "port: dispatch"
 
@@ -76,8 +79,8 @@ plot "$(series threads_one_dispatcher dispatch_next_task "$store" one-dispatcher
      "$(series threads_separate dispatch_next_task "$store" separate)" with linespoints lw 2 pt 5 title "dispatch, separate dispatchers", \
      "$(series threads_one_dispatcher assign_next_task "$store" one-dispatcher)" with linespoints pt 9 title "assign, one dispatcher", \
      "$(series threads_separate assign_next_task "$store" separate)" with linespoints pt 11 title "assign, separate dispatchers", \
-     "$(series threads_one_dispatcher dispatch_next_task floor one-dispatcher)" with linespoints dt 2 lc rgb "gray40" pt 6 title "floor, one dispatcher", \
-     "$(series threads_separate dispatch_next_task floor separate)" with linespoints dt 3 lc rgb "gray40" pt 4 title "floor, separate"
+     "$(series threads_one_dispatcher dispatch_next_task hand_written one-dispatcher)" with linespoints dt 2 lc rgb "dark-green" pt 8 title "hand-written, one dispatcher", \
+     "$(series threads_separate dispatch_next_task hand_written separate)" with linespoints dt 3 lc rgb "dark-green" pt 10 title "hand-written, separate"
 unset multiplot
 GNUPLOT
 echo "chart written to $png"

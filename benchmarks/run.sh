@@ -1,44 +1,42 @@
 #!/usr/bin/env bash
-# The benchmark command: configures an optimized (Release) build, builds the benchmarks
-# and runs the full suite, then charts the results.
+# The benchmark command: configures an optimized (Release) build, builds the benchmarks,
+# times the suite on Google Benchmark, counts instructions with callgrind, and reports:
+# ratios, PASS/MISS lines, the CSV and the chart.
 #
-#   benchmarks/run.sh [--quick] [--csv PATH] [--postgres] [--postgres-only]
+#   benchmarks/run.sh [--quick] [--postgres | --postgres-only] [Google Benchmark's flags, e.g. --benchmark_filter=REGEX]
 #
-# Other arguments go to the benchmark program. A full run writes benchmarks/results/
-# bench-results.csv, bench-results.png and machine.txt (unless --csv says otherwise); a
-# --quick run writes into the build directory. Where SQLite 3 is found, SqliteStore is
-# measured beside MemoryStore in the rows of allocate into a task group and of
-# rescue_stale_pods, on files in /dev/shm (the temporary directory where there is none).
-# With POD_DISPATCHER_MONGODB_URI set (and libmongoc installed), the MongoDB store is
-# benchmarked too, into *-mongo.csv.
+# A full run writes into benchmarks/results/: bench.json (Google Benchmark's output),
+# instructions.tsv, bench-results.csv, bench-results.png and machine.txt; a --quick run
+# (seconds; fails only if a task is lost or handed out twice) writes into the build
+# directory. Where SQLite 3 is found, SqliteStore is measured beside MemoryStore in the
+# rows of allocate into a task group and of rescue_stale_pods. With
+# POD_DISPATCHER_MONGODB_URI set (and libmongoc installed), the MongoDB store is
+# benchmarked too, into bench-results-mongo.csv.
 #
 # With POD_DISPATCHER_POSTGRES_URI set (and libpq and Go installed), PostgresStore's
 # dispatches per second from 1 and 4 worker processes are measured beside River's jobs
-# per second with as many workers, on that same server, into *-postgres.csv and
-# *-postgres-vs-river.csv: `tests/postgres/with_postgres.sh benchmarks/run.sh`, or
-# --postgres, which starts a throwaway server through that script. --postgres-only runs
-# that comparison alone (about a minute).
+# per second with as many workers, on that same server, into bench-results-postgres.csv
+# and bench-results-postgres-vs-river.csv: `tests/postgres/with_postgres.sh
+# benchmarks/run.sh`, or --postgres, which starts a throwaway server through that
+# script. --postgres-only runs that comparison alone (about a minute and a half).
 #
-# Environment: BUILD_DIR (default: build-bench), JOBS (default: all processors).
+# Environment: BUILD_DIR (default: build-bench), JOBS (default: all processors),
+# REPETITIONS (default: 5), MIN_TIME (seconds of timed work per repetition, default: 0.05).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build-bench}
-results=$root/benchmarks/results
-
 quick=false
-csv=""
 start_postgres=false
 postgres_only=false
 args=()
-for ((i = 1; i <= $#; i++)); do
-  case ${!i} in
-    --postgres) start_postgres=true; continue ;;
-    --postgres-only) postgres_only=true; continue ;;
-    --quick) quick=true ;;
-    --csv) j=$((i + 1)); csv=${!j:-} ;;
+for arg in "$@"; do
+  case $arg in
+    --postgres) start_postgres=true ;;
+    --postgres-only) postgres_only=true ;;
+    --quick) quick=true; args+=("$arg") ;;
+    *) args+=("$arg") ;;
   esac
-  args+=("${!i}")
 done
 # A server of its own for the run, unless one is given.
 if { $start_postgres || $postgres_only; } && [[ -z "${POD_DISPATCHER_POSTGRES_URI:-}" ]]; then
@@ -46,16 +44,17 @@ if { $start_postgres || $postgres_only; } && [[ -z "${POD_DISPATCHER_POSTGRES_UR
   $postgres_only && rest+=(--postgres-only)
   exec "$root/tests/postgres/with_postgres.sh" "$0" "${rest[@]}"
 fi
-if [[ -z "$csv" ]]; then
-  if $quick; then csv=$build/bench-results-quick.csv; else csv=$results/bench-results.csv; fi
-  args+=(--csv "$csv")
-fi
-mkdir -p "$(dirname "$csv")"
+if $quick; then results=$build/quick-results; else results=$root/benchmarks/results; fi
+mkdir -p "$results"
 
-jobs=${JOBS:-$(nproc)}
-generator=()
-command -v ninja >/dev/null && [[ ! -f "$build/CMakeCache.txt" ]] && generator=(-G Ninja)
-cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+build_targets() {
+  local generator=()
+  command -v ninja >/dev/null && [[ ! -f "$build/CMakeCache.txt" ]] && generator=(-G Ninja)
+  cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" --target "$@" --parallel "${JOBS:-$(nproc)}"
+}
+
+has_target() { grep -qs "$1" "$build/CMakeFiles/TargetDirectories.txt"; }
 
 machine_note() {
   local cpu
@@ -64,27 +63,82 @@ machine_note() {
   echo "run $(date -u +%Y-%m-%dT%H:%MZ); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-has_target() { grep -qs "$1" "$build/CMakeFiles/TargetDirectories.txt"; }
+# Google Benchmark: every row, repeated in random order so that a spell of load from
+# elsewhere falls on all rows alike; the report reads the medians. The big_store rows
+# (a million dispatchers, seconds to seed) run apart, each row's repetitions back to back
+# on the one store it seeds; bench.json holds both parts. A --benchmark_filter of the
+# caller's runs as one interleaved part.
+time_rows() {
+  local bench=$build/benchmarks/pod_dispatcher_bench out=$results/bench.json
+  local common=(--benchmark_out_format=json --benchmark_counters_tabular=false)
+  if $quick; then
+    "$bench" "${common[@]}" --benchmark_out="$out" "$@"
+    return
+  fi
+  local repeat=(--benchmark_repetitions="${REPETITIONS:-5}" --benchmark_min_time="${MIN_TIME:-0.05}")
+  local big=(--benchmark_filter='^big_store/')
+  [[ " $* " == *" --benchmark_filter="* ]] && big=()
+  local status=0
+  "$bench" "${common[@]}" "${repeat[@]}" --benchmark_enable_random_interleaving=true --benchmark_filter='-^big_store/' \
+    --benchmark_out="$out" "$@" || status=$?
+  ((${#big[@]})) || return "$status"
+  "$bench" "${common[@]}" "${repeat[@]}" "${big[@]}" --benchmark_out="$out.big" "$@" || status=$?
+  python3 - "$out" "$out.big" <<'MERGE'
+import json, sys
+with open(sys.argv[1]) as f:
+    data = json.load(f)
+with open(sys.argv[2]) as f:
+    data["benchmarks"] += json.load(f)["benchmarks"]
+with open(sys.argv[1], "w") as f:
+    json.dump(data, f, indent=1)
+MERGE
+  rm -f "$out.big"
+  return "$status"
+}
 
-status=0
+# Instructions per call of the library and the hand-written baseline, from callgrind:
+# the same on a busy machine as on an idle one.
+count_instructions() {
+  local out=$results/instructions.tsv profile
+  : >"$out"
+  command -v valgrind >/dev/null || { echo "valgrind not found: no instruction counts"; return 0; }
+  profile=$(mktemp "${TMPDIR:-/tmp}/pod_dispatcher_callgrind.XXXXXX")
+  for operation in dispatch_next_task allocate_into_group; do
+    for engine in memory_store hand_written; do
+      for queue in 1 100 10000; do
+        local calls
+        calls=$(valgrind --tool=callgrind --callgrind-out-file="$profile" --toggle-collect='*measured_batch*' \
+          "$build/benchmarks/pod_dispatcher_instructions" "$operation" "$engine" "$queue" 2>/dev/null)
+        awk -v op="$operation" -v engine="$engine" -v queue="$queue" -v calls="$calls" \
+          '/^(summary|totals):/ { print op, engine, queue, $2 / calls; exit }' "$profile" >>"$out"
+      done
+    done
+  done
+  rm -f "$profile"
+}
 
-# The suite on MemoryStore (and SqliteStore), then MongoStore where a server is given.
+mongo_rows() {
+  [[ -n "${POD_DISPATCHER_MONGODB_URI:-}" ]] || return 0
+  has_target pod_dispatcher_bench_mongo || return 0
+  build_targets pod_dispatcher_bench_mongo
+  local mongo_args=()
+  $quick && mongo_args=(--quick)
+  "$build/benchmarks/pod_dispatcher_bench_mongo" "${mongo_args[@]}" --csv "$results/bench-results-mongo.csv"
+}
+
+# The suite on MemoryStore (and SqliteStore) on Google Benchmark, the instruction counts,
+# MongoStore where a server is given, and the report.
 main_suite() {
-  cmake --build "$build" --target pod_dispatcher_bench --parallel "$jobs"
+  build_targets pod_dispatcher_bench pod_dispatcher_instructions
   local machine
   machine=$(machine_note)
-  "$build/benchmarks/pod_dispatcher_bench" "${args[@]}" || status=$?
+  time_rows "${args[@]}" || status=$?
+  $quick || count_instructions
+  mongo_rows || status=$?
 
-  if [[ -n "${POD_DISPATCHER_MONGODB_URI:-}" ]] && has_target pod_dispatcher_bench_mongo; then
-    cmake --build "$build" --target pod_dispatcher_bench_mongo --parallel "$jobs"
-    local mongo_args=()
-    $quick && mongo_args=(--quick)
-    "$build/benchmarks/pod_dispatcher_bench_mongo" "${mongo_args[@]}" --csv "${csv%.csv}-mongo.csv" || status=$?
-  fi
-
-  if [[ "$csv" == "$results/"* ]]; then
-    echo "$machine" >"$(dirname "$csv")/machine.txt"
-  fi
+  local csv=$results/bench-results.csv
+  python3 "$root/benchmarks/report.py" "$results/bench.json" "$results/instructions.tsv" "$csv" --bench-status "$status"
+  echo "$machine" >"$results/machine.txt"
   if command -v gnuplot >/dev/null; then
     "$root/benchmarks/plot.sh" "$csv"
   else
@@ -144,9 +198,9 @@ postgres_vs_river() {
     echo "PostgreSQL given, but libpq not found: PostgresStore not benchmarked"
     return
   fi
-  cmake --build "$build" --target pod_dispatcher_bench_postgres --parallel "$jobs"
+  build_targets pod_dispatcher_bench_postgres
   local ours=$build/benchmarks/pod_dispatcher_bench_postgres river=$build/river_bench
-  local pg_csv=${csv%.csv}-postgres.csv
+  local pg_csv=$results/bench-results-postgres.csv
   if ! (cd "$root/benchmarks/river" && go build -buildvcs=false -o "$river" .); then
     echo "River's benchmark did not build (is Go installed?): PostgresStore measured alone"
     river=""
@@ -174,12 +228,11 @@ postgres_vs_river() {
         "$river" -processes "$river_processes" -workers "$workers" -jobs "$river_jobs" -csv "$pg_csv" || status=$?
     done
   done
-  compare_with_river "$pg_csv" "${csv%.csv}-postgres-vs-river.csv"
-  if [[ "$pg_csv" == "$results/"* ]]; then
-    echo "$machine" >"$results/machine-postgres.txt"
-  fi
+  compare_with_river "$pg_csv" "$results/bench-results-postgres-vs-river.csv"
+  echo "$machine" >"$results/machine-postgres.txt"
 }
 
+status=0
 $postgres_only || main_suite
 postgres_vs_river
 exit "$status"

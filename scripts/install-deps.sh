@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what pod_dispatcher needs to build, test and benchmark on Debian 12.
 # Idempotent: a second run changes nothing. Must run as root.
-#   scripts/install-deps.sh           core: compiler, CMake, Boost >= 1.83, Catch2 3, SQLite 3
+#   scripts/install-deps.sh           core: compiler, CMake, Boost >= 1.83, Catch2 3, SQLite 3,
+#                                     Google Benchmark and valgrind (the benchmarks)
 #   scripts/install-deps.sh --all     also the MongoDB driver, FerretDB, PostgreSQL 15 and libpq,
 #                                     clang (fuzzing), gnuplot
 set -euo pipefail
@@ -41,7 +42,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${target:+-t "$target"} $todo
 }
 
-apt_install "" g++ cmake ninja-build pkg-config libsqlite3-dev
+apt_install "" g++ cmake ninja-build pkg-config libsqlite3-dev libbenchmark-dev valgrind python3
 apt_install bookworm-backports libboost1.83-dev libboost-json1.83-dev libcatch2-dev
 
 # FerretDB from the Go module proxy, built once into a cache. A plain `go install`

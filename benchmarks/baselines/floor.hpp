@@ -7,7 +7,7 @@
 // rules, no undo: what is left when everything a dispatcher must do beyond that is free.
 
 #include "support/library_ops.hpp"
-#include "support/measure.hpp"
+#include "support/timing.hpp"
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
 

@@ -9,31 +9,28 @@
 // The rules and document transitions are the library's own, so that only the storage
 // design differs.
 
-#include "support/library_ops.hpp"
-#include "support/measure.hpp"
-
-#include <pod_dispatcher/pod_dispatcher.hpp>
+#include "baselines/seeding_calls.hpp"
+#include "support/timing.hpp"
 
 #include <boost/container/small_vector.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
 
-#include <algorithm>
-#include <functional>
 #include <map>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <vector>
 
 namespace pod_dispatcher::bench {
 
-class PortStore {
+class PortStore : public SeedingCalls<PortStore> {
 public:
-    Result<void> insert_task(const Task& task) { return insert(tasks_, task); }
-    Result<void> insert_pod(const Pod& pod) { return insert(pods_, pod); }
-    Result<void> insert_project_ref(const ProjectRef& ref) { return insert(project_refs_, ref); }
+    /// A task, pod or project ref, written into its collection.
+    template <class T>
+    Result<void> insert_document(const T& doc)
+    {
+        std::scoped_lock lock{mutex_};
+        write(collection_of<T>(tasks_, pods_, project_refs_), doc);
+        return boost::outcome_v2::success();
+    }
 
     Result<void> insert_dispatcher(const PodDispatcher& d)
     {
@@ -132,14 +129,6 @@ private:
     }
 
     using Collection = std::map<std::string, boost::json::value, std::less<>>;
-
-    template <class T>
-    Result<void> insert(Collection& collection, const T& doc)
-    {
-        std::scoped_lock lock{mutex_};
-        write(collection, doc);
-        return boost::outcome_v2::success();
-    }
 
     /// The document copied out of its collection and decoded, as a database read does.
     template <class T>

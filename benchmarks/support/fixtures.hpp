@@ -1,7 +1,7 @@
 #ifndef POD_DISPATCHER_BENCH_FIXTURES_HPP
 #define POD_DISPATCHER_BENCH_FIXTURES_HPP
 
-// The fixtures measure() runs (see measure.hpp): a freshly seeded store and the work it
+// The fixtures the rows run (see timing.hpp): a freshly seeded store and the work it
 // can still do. They are written once for every engine; each engine offers
 // dispatch_for, find_for, allocate_for and remove_last_pod_for for its store type (the
 // library's in library_ops.hpp, the baselines' in baselines/). What the work did is
@@ -11,7 +11,7 @@
 
 #include "support/lanes.hpp"
 #include "support/library_ops.hpp"
-#include "support/measure.hpp"
+#include "support/timing.hpp"
 #include "support/seeding.hpp"
 
 #include <pod_dispatcher/testing/invariants.hpp>

@@ -37,14 +37,14 @@ inline Task group_member(const std::string& group, std::size_t order)
 /// Before any call is timed, an allocate into another group warms the store up (SQLite's
 /// statements are prepared on first use), so that a store made for one call, as at queue
 /// length 1, costs that call no more than a store that serves many.
-template <Store S>
+template <class S>
 class GroupAllocateFixture : public InOrderFixture<S> {
 public:
     GroupAllocateFixture(const StoreFactory<S>& make, std::size_t queue_length, std::size_t allocations)
         : InOrderFixture<S>(make(), allocations)
     {
         S& store = *this->store_;
-        expect(store.atomically([&]() -> Result<void> {
+        expect(in_one_unit(store, [&]() -> Result<void> {
                    BOOST_OUTCOME_TRY(store.insert_project_ref(enabled_project()));
                    BOOST_OUTCOME_TRY(seed_group(store, 0, measured_group, queue_length, allocations));
                    return seed_group(store, 1, warm_up_group, 1, 1);
@@ -97,7 +97,9 @@ private:
     static void warm_up(S& store)
     {
         AllocateItem first = arrival(warm_up_group, 1);
-        if (!allocate(store, first.task, first.pod)) {
+        Tally tally;
+        allocate_for(store, first.task, first.pod, tally);
+        if (tally.ops != 1) {
             throw std::runtime_error("the warm-up allocate failed");
         }
     }

@@ -4,7 +4,7 @@
 // One operation of each benchmark, as a user of the library writes it against any Store.
 // The baselines (baselines/) offer the same functions for their own stores.
 
-#include "support/measure.hpp"
+#include "support/timing.hpp"
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
 

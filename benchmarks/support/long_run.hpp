@@ -6,7 +6,7 @@
 // work ever done.
 
 #include "support/heap.hpp"
-#include "support/measure.hpp"
+#include "support/timing.hpp"
 
 #include <pod_dispatcher/pod_dispatcher.hpp>
 

@@ -20,6 +20,18 @@ inline void expect(const Result<void>& r, const char* what)
     }
 }
 
+/// Runs seed() as one unit of work where the store has them (a SqliteStore then commits
+/// once), else as it comes.
+template <class S, class Seed>
+Result<void> in_one_unit(S& store, Seed seed)
+{
+    if constexpr (requires { store.atomically(seed); }) {
+        return store.atomically(seed);
+    } else {
+        return seed();
+    }
+}
+
 /// Stores dispatcher `index` of shape with its dispatchable tasks and running pods.
 template <class S>
 void seed_dispatcher(S& store, std::size_t index, const Shape& shape)

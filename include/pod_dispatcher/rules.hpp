@@ -5,6 +5,7 @@
 // fields it reads, which guard the writes made on its word.
 
 #include <pod_dispatcher/documents.hpp>
+#include <pod_dispatcher/error.hpp>
 #include <pod_dispatcher/fields.hpp>
 
 #include <algorithm>
@@ -73,6 +74,23 @@ inline bool can_take_task(const Pod& pod) noexcept
 
 /// The fields can_take_task reads.
 inline constexpr auto idle_pod_fields = FieldSet<Pod>::of(&Pod::status, &Pod::running_task_id);
+
+/// Why a pod cannot take a task: Errc::not_found when there is none (nullptr), busy_error
+/// when it runs a task, Errc::precondition_failed when it is not running; nothing when it
+/// can. Reads idle_pod_fields.
+inline std::optional<Errc> pod_refusal(const Pod* pod, Errc busy_error) noexcept
+{
+    if (pod == nullptr) {
+        return Errc::not_found;
+    }
+    if (!pod->running_task_id.empty()) {
+        return busy_error;
+    }
+    if (pod->status != PodStatus::running) {
+        return Errc::precondition_failed;
+    }
+    return std::nullopt;
+}
 
 /// Allocated with every allocation attempt used: the system fails it rather than retry.
 inline bool allocation_exhausted(const Task& task) noexcept

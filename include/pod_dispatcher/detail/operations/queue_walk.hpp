@@ -25,20 +25,10 @@
 
 namespace pod_dispatcher::detail {
 
-/// Why a pod cannot take a task: Errc::not_found when it is absent, busy_error when it
-/// runs a task, Errc::precondition_failed when it is not running; nothing when it can.
+/// pod_refusal of a pod read from a store, std::nullopt when it is absent.
 inline std::optional<Errc> refusal(const std::optional<Pod>& pod, Errc busy_error) noexcept
 {
-    if (!pod) {
-        return Errc::not_found;
-    }
-    if (!pod->running_task_id.empty()) {
-        return busy_error;
-    }
-    if (pod->status != PodStatus::running) {
-        return Errc::precondition_failed;
-    }
-    return std::nullopt;
+    return pod_refusal(pod ? &*pod : nullptr, busy_error);
 }
 
 /// A caller's copy of the queue, read in place. The walk reads only its front, so a copy
