@@ -207,6 +207,23 @@ TEST_CASE("PostgresStore makes few round trips to the server", "[postgres]")
             REQUIRE(round_trips_of([&] { REQUIRE(finish_task(store, pod, TaskStatus::succeeded)); }) == 5);
         }
     }
+    SECTION("a task group's pod: 8 for its first task, 9 for each after, finish_task 5")
+    {
+        // The library reads the pod, and after its first task the task it ran last (the
+        // single-host check), each read waiting for the one before.
+        seed(store, enabled_project());
+        std::string pod;
+        for (int i = 0; i < 3; ++i) {
+            Task task = group_task("g-" + std::to_string(i), "g", i, 1);
+            Pod offered = running_pod("g-pod" + std::to_string(i));
+            REQUIRE(store.insert_task(task));
+            pod = allocate(store, task, offered).value().pod_ids.front();
+        }
+        for (const std::uint64_t expected : {8U, 9U, 9U}) {
+            REQUIRE(round_trips_of([&] { REQUIRE(dispatch_next_task(store, pod).value()); }) == expected);
+            REQUIRE(round_trips_of([&] { REQUIRE(finish_task(store, pod, TaskStatus::succeeded)); }) == 5);
+        }
+    }
 }
 
 TEST_CASE("PostgresStore fails a unit whose held-back write fails, even when its work goes on", "[postgres]")
