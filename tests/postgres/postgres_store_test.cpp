@@ -162,6 +162,28 @@ TEST_CASE("PostgresStore opens a new schema that several open at once, and lays 
     REQUIRE(stored_pod(store, "p") == running_pod("p"));
 }
 
+TEST_CASE("PostgresStore adds to a schema laid out before it what that one lacks", "[postgres]")
+{
+    // A schema from before dispatchers kept queue_front: the column dropped from one laid
+    // out now, with a dispatcher in it.
+    const ScratchSchema schema;
+    PodDispatcher d;
+    {
+        PostgresStore earlier = open_store(schema.schema());
+        seed(earlier, enabled_project());
+        for (const std::string id : {"0", "1"}) {
+            seed(earlier, running_pod("p" + id));
+            seed(earlier, dispatchable_task("t" + id));
+        }
+        d = seeded_dispatcher(earlier, {"t0", "t1"}, {"p0", "p1"});
+    }
+    execute_elsewhere(schema.schema(), "ALTER TABLE pod_dispatchers DROP COLUMN queue_front");
+    PostgresStore store = open_store(schema.schema());
+    REQUIRE(dispatch_next_task(store, "p0").value()->id == "t0");
+    REQUIRE(dispatch_next_task(store, "p1").value()->id == "t1");
+    REQUIRE(stored_dispatcher(store, d.id).task_ids.empty());
+}
+
 TEST_CASE("PostgresStore dispatches with the same statements from a queue of 10 and of 2 000", "[postgres]")
 {
     const auto statements_of_a_dispatch = [](int queue_length) {

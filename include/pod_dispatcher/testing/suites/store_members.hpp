@@ -302,6 +302,38 @@ void update_dispatcher_suite()
         REQUIRE(store.update_dispatcher(by_id(d.id), u).value());
         REQUIRE(stored_dispatcher(store, d.id).task_ids == std::vector<std::string>{"t2", "n", "t3"});
     }
+    SECTION("a queue refilled after dequeues reads back whole, from its front")
+    {
+        // A store may remember where a queue's front moved to, to skip what a dequeue
+        // deleted; what goes in afterwards, in any of three ways, must still be read.
+        DispatcherUpdate taken;
+        DispatcherUpdate u;
+        std::vector<std::string> queue;
+        SECTION("ids put in at the back of a queue taken to its end")
+        {
+            taken.dequeue = {"t1", "t2", "t3"};
+            u.enqueue = {"n1", "n2"};
+            queue = {"n1", "n2"};
+        }
+        SECTION("an id put in at the front")
+        {
+            taken.dequeue = {"t1", "t2"};
+            u.enqueue = {"n1"};
+            u.enqueue_at = 0;
+            queue = {"n1", "t3"};
+        }
+        SECTION("the queue written whole")
+        {
+            taken.dequeue = {"t1", "t2"};
+            u.task_ids = std::vector<std::string>{"w1", "w2", "w3"};
+            queue = {"w1", "w2", "w3"};
+        }
+        REQUIRE(store.update_dispatcher(by_id(d.id), taken).value());
+        REQUIRE(store.update_dispatcher(by_id(d.id), u).value());
+        REQUIRE(stored_dispatcher(store, d.id).task_ids == queue);
+        REQUIRE(store.find_dispatcher(by_id(d.id), queue_head(1)).value()->task_ids ==
+                std::vector<std::string>{queue.front()});
+    }
     SECTION("adds pods, and finds the dispatcher by them")
     {
         DispatcherUpdate u;

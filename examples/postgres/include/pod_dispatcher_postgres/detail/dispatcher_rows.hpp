@@ -18,6 +18,13 @@
 // same whatever the queue's length. The writes that cannot fail but as the backend does
 // (a dequeue, the count, a list cleared before it is written whole) wait for the next
 // round trip (connection.hpp); those a unique index may refuse run at once.
+//
+// A dequeue's deleted rows stay in the queue's index, dead, until a vacuum removes them,
+// and a scan of the queue from its lowest position would walk every one of them: a
+// dispatch would cost more with every task dispatched before it. So the dispatcher's row
+// keeps queue_front, a position below every row of its queue, which a dequeue moves up to
+// the last position it took and a row put in below it moves down; every read of the front
+// of a queue starts its index scan there, past the dead rows.
 
 #include <pod_dispatcher_postgres/detail/connection.hpp>
 #include <pod_dispatcher_postgres/detail/sql_text.hpp>
@@ -99,7 +106,8 @@ inline const std::string& dispatchers_sql(const Query& q)
                same_id("p.dispatcher_id", "d.id") +
                " ORDER BY p.position) END,"
                " ARRAY(SELECT q.task_id FROM dispatcher_queue q WHERE " +
-               same_id("q.dispatcher_id", "d.id") + " ORDER BY q.position LIMIT $2)" + matching(set, 3);
+               same_id("q.dispatcher_id", "d.id") + " AND q.position > d.queue_front ORDER BY q.position LIMIT $2)" +
+               matching(set, 3);
     });
 }
 
@@ -174,11 +182,19 @@ inline Result<std::vector<PodDispatcher>> lock_matching(Connection& c, const Que
     return found;
 }
 
+/// The condition that a row of dispatcher_queue is of the queue of the dispatcher whose
+/// id is the first parameter, searched from the queue's front.
+inline std::string in_queue_of_first()
+{
+    return same_id("dispatcher_id", "$1") + " AND position > (SELECT queue_front FROM pod_dispatchers WHERE " +
+           same_id("id", "$1") + ")";
+}
+
 /// The first max_ids ids of a dispatcher's queue.
 inline Result<std::vector<std::string>> queue_of(Connection& c, std::string_view dispatcher_id, std::size_t max_ids)
 {
-    static const std::string sql = "SELECT task_id FROM dispatcher_queue WHERE " + same_id("dispatcher_id", "$1") +
-                                   " ORDER BY position LIMIT $2";
+    static const std::string sql =
+        "SELECT task_id FROM dispatcher_queue WHERE " + in_queue_of_first() + " ORDER BY position LIMIT $2";
     Params p;
     BOOST_OUTCOME_TRY(const auto rows, c.run(sql, limit(p.bytes(dispatcher_id), max_ids)));
     return ids_of(rows);
@@ -208,10 +224,14 @@ inline Result<void> add_pods(Connection& c, std::string_view dispatcher_id, cons
     return boost::outcome_v2::success();
 }
 
+/// Puts task_id into the queue of dispatcher_id at position, and moves the queue's front
+/// below it when it is not.
 inline Result<void> insert_queue_row(Connection& c, std::string_view dispatcher_id, std::int64_t position,
                                      std::string_view task_id)
 {
-    static const std::string sql = "INSERT INTO dispatcher_queue (dispatcher_id, position, task_id) VALUES ($1, $2, $3)";
+    static const std::string sql = "WITH front AS (UPDATE pod_dispatchers SET queue_front = $2::bigint - 1 WHERE " +
+                                   same_id("id", "$1") + " AND queue_front >= $2::bigint)"
+                                   " INSERT INTO dispatcher_queue (dispatcher_id, position, task_id) VALUES ($1, $2, $3)";
     BOOST_OUTCOME_TRY(c.run(sql, Params{}.bytes(dispatcher_id).integer(position).bytes(task_id)));
     return boost::outcome_v2::success();
 }
@@ -232,9 +252,13 @@ inline Result<void> put_queue(Connection& c, std::string_view dispatcher_id, con
     return boost::outcome_v2::success();
 }
 
+/// Writes the queue of dispatcher_id whole, its front just below the first fresh position.
 inline Result<void> replace_queue(Connection& c, std::string_view dispatcher_id, const std::vector<std::string>& task_ids)
 {
-    static const std::string sql = "DELETE FROM dispatcher_queue WHERE " + same_id("dispatcher_id", "$1");
+    static const std::string sql = "WITH cleared AS (DELETE FROM dispatcher_queue WHERE " +
+                                   same_id("dispatcher_id", "$1") + ") UPDATE pod_dispatchers SET queue_front = " +
+                                   std::to_string(pod_dispatcher_sql::fresh_position(0) - 1) + " WHERE " +
+                                   same_id("id", "$1");
     defer_for(c, sql, dispatcher_id);
     return put_queue(c, dispatcher_id, task_ids);
 }
@@ -258,8 +282,8 @@ inline Result<std::vector<std::int64_t>> positions_of(Connection& c, const Rows&
 /// offset along the index), and writes none.
 inline Result<Spot> spot_at(Connection& c, std::string_view dispatcher_id, std::optional<std::size_t> at)
 {
-    static const std::string around_sql = "SELECT position FROM dispatcher_queue WHERE " +
-                                          same_id("dispatcher_id", "$1") + " ORDER BY position LIMIT $2 OFFSET $3";
+    static const std::string around_sql =
+        "SELECT position FROM dispatcher_queue WHERE " + in_queue_of_first() + " ORDER BY position LIMIT $2 OFFSET $3";
     static const std::string last_sql = "SELECT position FROM dispatcher_queue WHERE " +
                                         same_id("dispatcher_id", "$1") + " ORDER BY position DESC LIMIT 1";
     if (at) {
@@ -278,13 +302,19 @@ inline Result<Spot> spot_at(Connection& c, std::string_view dispatcher_id, std::
     return Spot{last.empty() ? std::nullopt : std::optional{last.front()}, std::nullopt};
 }
 
-/// Takes count ids off the front of the queue of dispatcher_id, in one statement, held
-/// back for the next round trip.
+/// Takes count ids off the front of the queue of dispatcher_id and moves its front up to
+/// the last of them, in one statement, held back for the next round trip. It deletes the
+/// range of positions from the front to the last of them (not the positions IN a
+/// subquery, which PostgreSQL joins with every row of the queue), so that it reads only
+/// their index entries.
 inline Result<void> dequeue(Connection& c, std::string_view dispatcher_id, std::size_t count)
 {
-    static const std::string sql = "DELETE FROM dispatcher_queue WHERE " + same_id("dispatcher_id", "$1") +
-                                   " AND position IN (SELECT position FROM dispatcher_queue WHERE " +
-                                   same_id("dispatcher_id", "$1") + " ORDER BY position LIMIT $2)";
+    static const std::string sql =
+        "WITH taken AS (DELETE FROM dispatcher_queue WHERE " + in_queue_of_first() +
+        " AND position <= (SELECT max(position) FROM (SELECT position FROM dispatcher_queue WHERE " +
+        in_queue_of_first() + " ORDER BY position LIMIT $2) AS front_rows) RETURNING position)"
+        " UPDATE pod_dispatchers SET queue_front = (SELECT max(position) FROM taken) WHERE " + same_id("id", "$1") +
+        " AND EXISTS (SELECT FROM taken)";
     Params p;
     limit(p.bytes(dispatcher_id), count);
     c.defer(sql, std::move(p));

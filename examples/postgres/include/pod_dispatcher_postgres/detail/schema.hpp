@@ -8,7 +8,9 @@
 // last_communicated in columns of their own, indexed, so that a search for stale pods
 // reads the index rather than every document. A dispatcher is a row of its own fields,
 // with its pods and its queue in rows of their own, so that a lookup by pod uses an index
-// and a dequeue deletes the front rows of a queue without rewriting the rest.
+// and a dequeue deletes the front rows of a queue without rewriting the rest. The
+// dispatcher's row also keeps queue_front, below the position of every row of its queue
+// (dispatcher_rows.hpp).
 
 #include <pod_dispatcher_postgres/detail/connection.hpp>
 
@@ -49,13 +51,19 @@ inline const std::string schema[] = {
     "CREATE TABLE IF NOT EXISTS events (sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
     " resource_id bytea NOT NULL, document bytea NOT NULL)",
     "CREATE INDEX IF NOT EXISTS events_by_resource ON events (sha256(resource_id), sequence)",
+    // Last, as what laid_out looks for; a column of its own so that tables laid out before
+    // it existed get it too. The lowest bigint is below every position a queue row may have.
+    "ALTER TABLE pod_dispatchers ADD COLUMN IF NOT EXISTS queue_front bigint NOT NULL"
+    " DEFAULT -9223372036854775808",
 };
 
 /// Whether the tables are laid out: the last thing create_schema makes exists, which it
 /// makes in the transaction that makes the rest.
 inline Result<bool> laid_out(Connection& c)
 {
-    BOOST_OUTCOME_TRY(const auto rows, c.run("SELECT to_regclass('events_by_resource') IS NOT NULL", Params{}));
+    static const std::string sql = "SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid ="
+                                   " to_regclass('pod_dispatchers') AND attname = 'queue_front' AND NOT attisdropped)";
+    BOOST_OUTCOME_TRY(const auto rows, c.run(sql, Params{}));
     return rows.size() == 1 && rows.bytes(0, 0) == std::string_view("\1", 1);
 }
 
