@@ -18,6 +18,7 @@
 // sends it, in the same round trip.
 
 #include <pod_dispatcher_postgres/detail/pipeline.hpp>
+#include <pod_dispatcher_postgres/detail/remembered_reads.hpp>
 #include <pod_dispatcher_postgres/detail/statement.hpp>
 #include <pod_dispatcher_postgres/options.hpp>
 
@@ -80,7 +81,8 @@ public:
         if (!options.schema.empty()) {
             connection->defer("SET search_path TO " + connection->identifier(options.schema), Params{});
         }
-        // Run at once, with the search path: a unit that fails drops what waits, unsent.
+        connection->defer(index_scans_only, Params{});
+        // Run at once, with the settings held back: a unit that fails drops what waits, unsent.
         BOOST_OUTCOME_TRY(connection->run(commits_in_the_log, Params{}));
         return connection;
     }
@@ -95,6 +97,13 @@ public:
     /// stronger setting.
     static constexpr const char* commits_in_the_log =
         "SELECT set_config('synchronous_commit', 'local', false) WHERE current_setting('synchronous_commit') = 'off'";
+
+    /// Every statement of the store reads a few rows through an index: a row by its id, or
+    /// the front of a queue, in order, up to a limit. Planned while a table is small (as a
+    /// new one is until it is analyzed), a bitmap scan would read a whole queue and sort it
+    /// to take its first row, at every dispatch; without bitmap scans the plan walks the
+    /// index in order and stops at the limit.
+    static constexpr const char* index_scans_only = "SET enable_bitmapscan = off";
 
     /// Runs sql with params and waits for its rows: one round trip, which takes along the
     /// statements held back before it.
@@ -121,13 +130,18 @@ public:
         return boost::outcome_v2::success();
     }
 
-    /// Forgets any failure of the last unit: one that begins now fails, or may be rerun,
-    /// only for its own.
-    void start_unit() noexcept
+    /// Forgets any failure of the last unit, and what it read: one that begins now fails,
+    /// or may be rerun, only for its own. It remembers the documents it reads when
+    /// remember_reads.
+    void start_unit(bool remember_reads)
     {
         rerun_ = false;
         deferred_failed_ = false;
+        reads_.start(remember_reads);
     }
+
+    /// The documents the unit under way has read or written.
+    RememberedReads& reads() noexcept { return reads_; }
 
     /// Whether a statement failed, since start_unit, because PostgreSQL gave up the
     /// transaction for another one beside it: a failure a rerun may get past.
@@ -314,6 +328,7 @@ private:
     std::unordered_map<std::string, std::string> statements_;
     std::uint64_t next_name_ = 0;
     std::vector<Deferred> deferred_;
+    RememberedReads reads_;
     bool rerun_ = false;
     bool deferred_failed_ = false;
 };

@@ -3,12 +3,21 @@
 
 // Tasks, pods, project refs and events: one row each, keyed by id (events by their place
 // in the log), holding the document's JSON, and for a pod the fields find_pods searches
-// by in columns of their own. A guarded write reads the row with SELECT ... FOR UPDATE,
-// which waits for a transaction writing it and then reads what that one committed, checks
-// the guard and applies the changes in memory, and writes the row back under that lock:
-// at READ COMMITTED a plain read, check and write could lose another's update. The write
-// back, like an event's, cannot fail but as the backend does, so it waits for the next
-// round trip (connection.hpp).
+// by in columns of their own.
+//
+// A guarded write of a document the unit has not read reads the row with SELECT ... FOR
+// UPDATE, which waits for a transaction writing it and then reads what that one
+// committed, checks the guard and applies the changes in memory, and writes the row back
+// under that lock: at READ COMMITTED a plain read, check and write could lose another's
+// update. The write back, like an event's, cannot fail but as the backend does, so it
+// waits for the next round trip (connection.hpp).
+//
+// A guarded write of a document the unit has read (remembered_reads.hpp) saves that
+// round trip: it checks the guard against what the unit read, and writes on condition
+// that the row still holds exactly that, held back too. The condition is the guard's
+// check made by the server, under the row lock the write takes: a row that changed
+// meanwhile is not written, and the statement then fails the transaction as a
+// serialization failure, so the unit, rolled back whole, runs again, reading under locks.
 
 #include <pod_dispatcher_postgres/detail/connection.hpp>
 #include <pod_dispatcher_postgres/detail/sql_text.hpp>
@@ -70,11 +79,21 @@ struct DocumentSql {
         return "UPDATE " + std::string(T::name) + " SET " + assignments + " WHERE " + same_id("id", "$1");
     }
 
+    /// update_text() made only if the row holds the document of the next parameter, and
+    /// failing the transaction (wrote_one, schema.hpp) when it does not.
+    static std::string update_if_unchanged_text()
+    {
+        const int document = static_cast<int>(written_columns().size()) + 2;
+        return "WITH written AS (" + update_text() + " AND document = " + parameter(document) +
+               " RETURNING 1) SELECT pod_dispatcher_wrote_one((SELECT count(*) FROM written))";
+    }
+
     static inline const std::string find =
         "SELECT document FROM " + std::string(T::name) + " WHERE " + same_id("id", "$1");
     static inline const std::string find_for_update = find + " FOR UPDATE";
     static inline const std::string insert = insert_text();
     static inline const std::string update = update_text();
+    static inline const std::string update_if_unchanged = update_if_unchanged_text();
     static inline const std::string all = "SELECT document FROM " + std::string(T::name);
 };
 
@@ -94,7 +113,8 @@ Result<std::vector<D>> decode_rows(Connection& c, const Rows& rows, std::string_
     return found;
 }
 
-/// The document with this id, read by sql (a find, locking or not).
+/// The document with this id, read by sql (a find, locking or not), and remembered as
+/// the unit read it.
 template <class D>
 Result<std::optional<D>> read_document(Connection& c, const std::string& sql, std::string_view id)
 {
@@ -103,6 +123,7 @@ Result<std::optional<D>> read_document(Connection& c, const std::string& sql, st
     if (found.empty()) {
         return std::nullopt;
     }
+    c.reads().remember(DocumentTable<D>::name, id, rows.bytes(0, 0));
     return std::move(found.front());
 }
 
@@ -114,9 +135,8 @@ Result<std::optional<D>> find_document(Connection& c, std::string_view id)
 
 /// The statement's parameters for doc: its id, its indexed columns, its JSON text.
 template <class D>
-Result<Params> row_of(const D& doc)
+Params row_of(const D& doc, std::string_view text)
 {
-    BOOST_OUTCOME_TRY(auto text, pod_dispatcher_sql::encode(doc));
     Params p;
     p.bytes(doc.id);
     DocumentTable<D>::indexed_values(doc, [&](auto value) {
@@ -137,25 +157,48 @@ Result<void> insert_document(Connection& c, const D& doc)
     if (doc.id.empty()) {
         return Errc::invalid_argument;
     }
-    BOOST_OUTCOME_TRY(const auto row, row_of(doc));
-    BOOST_OUTCOME_TRY(c.run(DocumentSql<D>::insert, row));
+    BOOST_OUTCOME_TRY(const auto text, pod_dispatcher_sql::encode(doc));
+    BOOST_OUTCOME_TRY(c.run(DocumentSql<D>::insert, row_of(doc, text)));
     return boost::outcome_v2::success();
 }
 
+/// The changes of u applied to stored, written back with the next round trip by sql,
+/// whose parameters after the row's are extra; remembered as the unit wrote it.
+template <class D>
+Result<std::optional<D>> write_back(Connection& c, D stored, const pod_dispatcher::FieldUpdate<D>& u,
+                                    const std::string& sql, const std::string* extra = nullptr)
+{
+    pod_dispatcher::apply_changes(stored, u);
+    BOOST_OUTCOME_TRY(auto text, pod_dispatcher_sql::encode(stored));
+    Params row = row_of(stored, text);
+    if (extra != nullptr) {
+        row.bytes(*extra);
+    }
+    c.defer(sql, std::move(row));
+    c.reads().remember(DocumentTable<D>::name, stored.id, text);
+    return stored;
+}
+
 /// Store::update_task and update_pod: the document as stored after, or none when it is
-/// missing or fails the guard. Inside the caller's transaction.
+/// missing or fails the guard. Inside the caller's transaction. A document the unit has
+/// read, and whose guard held then, is written on condition that it is as read; any
+/// other is read again under a lock first.
 template <class D>
 Result<std::optional<D>> update_document(Connection& c, const pod_dispatcher::FieldUpdate<D>& u)
 {
+    if (const std::string* read = c.reads().find(DocumentTable<D>::name, u.id)) {
+        auto as_read = pod_dispatcher_sql::decode<D>(*read);
+        if (as_read && pod_dispatcher::guard_holds(as_read.value(), u)) {
+            const std::string unchanged = *read; // remembering the write replaces it
+            return write_back(c, std::move(as_read).value(), u, DocumentSql<D>::update_if_unchanged, &unchanged);
+        }
+    }
     BOOST_OUTCOME_TRY(auto stored, read_document<D>(c, DocumentSql<D>::find_for_update, u.id));
     if (!stored || !pod_dispatcher::guard_holds(*stored, u)) {
         return std::nullopt;
     }
-    pod_dispatcher::apply_changes(*stored, u);
-    BOOST_OUTCOME_TRY(auto row, row_of(*stored));
-    // Under the lock the read took, the write cannot miss: it goes with the next round trip.
-    c.defer(DocumentSql<D>::update, std::move(row));
-    return stored;
+    // Under the lock the read took, the write cannot miss.
+    return write_back(c, std::move(*stored), u, DocumentSql<D>::update);
 }
 
 /// Store::find_pods, through the index on (status, last_communicated).

@@ -51,18 +51,24 @@ inline const std::string schema[] = {
     "CREATE TABLE IF NOT EXISTS events (sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
     " resource_id bytea NOT NULL, document bytea NOT NULL)",
     "CREATE INDEX IF NOT EXISTS events_by_resource ON events (sha256(resource_id), sequence)",
-    // Last, as what laid_out looks for; a column of its own so that tables laid out before
-    // it existed get it too. The lowest bigint is below every position a queue row may have.
+    // Added so, and not in CREATE TABLE, so that tables laid out before it existed get it
+    // too. The lowest bigint is below every position a queue row may have.
     "ALTER TABLE pod_dispatchers ADD COLUMN IF NOT EXISTS queue_front bigint NOT NULL"
     " DEFAULT -9223372036854775808",
+    // Last, as what laid_out looks for. A write made on condition that a row is as the unit
+    // read it passes the number of rows it wrote: none fails the transaction as one that
+    // lost to another (serialization_failure), which the store runs again
+    // (document_rows.hpp).
+    "CREATE OR REPLACE FUNCTION pod_dispatcher_wrote_one(written bigint) RETURNS void LANGUAGE plpgsql AS $$"
+    " BEGIN IF written <> 1 THEN RAISE EXCEPTION 'the row changed after the unit read it'"
+    " USING ERRCODE = 'serialization_failure'; END IF; END $$",
 };
 
 /// Whether the tables are laid out: the last thing create_schema makes exists, which it
 /// makes in the transaction that makes the rest.
 inline Result<bool> laid_out(Connection& c)
 {
-    static const std::string sql = "SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid ="
-                                   " to_regclass('pod_dispatchers') AND attname = 'queue_front' AND NOT attisdropped)";
+    static const std::string sql = "SELECT to_regprocedure('pod_dispatcher_wrote_one(bigint)') IS NOT NULL";
     BOOST_OUTCOME_TRY(const auto rows, c.run(sql, Params{}));
     return rows.size() == 1 && rows.bytes(0, 0) == std::string_view("\1", 1);
 }

@@ -75,7 +75,9 @@ BodyResult<Body> run_unit(ConnectionPool& pool, Access access, Body&& body)
     for (int attempt = 1;; ++attempt) {
         const Clock::time_point started = Clock::now();
         BOOST_OUTCOME_TRY(auto lease, pool.acquire());
-        lease->start_unit();
+        // A rerun takes its locks as it reads: a unit rerun because a document changed
+        // between its read and its write (document_rows.hpp) does not lose that way again.
+        lease->start_unit(access == Access::write && attempt == 1);
         const auto begin = [&] { return lease->execute(begin_for(access)); };
         auto result = access == Access::statement ? body(*lease)
                                                   : pod_dispatcher_sql::in_transaction(&pool, *lease, begin, body);
