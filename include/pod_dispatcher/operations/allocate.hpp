@@ -142,14 +142,14 @@ Result<Task> mark_allocated(S& store, const Task& expected, Timestamp at)
     return std::move(*after);
 }
 
-/// Stores the pod that dispatcher d takes. The pod comes first among allocate's writes:
-/// inserting it is what keeps a pod id to one pod. A store that cannot roll back first
-/// makes sure the dispatcher's write will not fail on the pod, which would leave the pod
-/// behind.
+/// Stores the pod that a dispatcher takes, or held already. The pod comes first among
+/// allocate's writes: inserting it is what keeps a pod id to one pod. A store that cannot
+/// roll back first makes sure the dispatcher's write will not fail on a pod that joins it,
+/// which would leave the pod behind.
 template <Store S>
-Result<void> insert_pod(S& store, const Pod& pod, const PodDispatcher& d)
+Result<void> insert_pod(S& store, const Pod& pod, bool joins)
 {
-    if (!store.rolls_back() && !contains(d.pod_ids, pod.id)) {
+    if (!store.rolls_back() && joins) {
         BOOST_OUTCOME_TRY(auto holder, store.find_dispatcher(by_pod_id(pod.id), Projection{false, 0}));
         if (holder) {
             return Errc::duplicate_key;
@@ -190,11 +190,11 @@ Result<void> insert_first_dispatcher(S& store, const PodDispatcher& d)
     return rival ? Result<void>{Errc::conflict} : inserted;
 }
 
-/// Writes u to before, the dispatcher as read.
+/// Writes u to the dispatcher as read, which version names.
 template <Store S>
-Result<void> write_placement(S& store, const PodDispatcher& before, const DispatcherUpdate& u)
+Result<void> write_placement(S& store, const Query& version, const DispatcherUpdate& u)
 {
-    BOOST_OUTCOME_TRY(bool written, store.update_dispatcher(version_of(before), u));
+    BOOST_OUTCOME_TRY(bool written, store.update_dispatcher(version, u));
     if (!written) {
         return Errc::conflict;
     }
@@ -214,16 +214,18 @@ Result<Allocation> try_allocate(S& store, const Task& task, const Pod& pod, Gues
             BOOST_OUTCOME_TRY(existing, store.find_dispatcher(by_group_id(group_id), Projection{}));
         }
         const bool stored = existing.has_value();
-        const PodDispatcher before = stored ? std::move(*existing) : new_pod_dispatcher(std::move(group_id), {}, {});
+        PodDispatcher before = stored ? std::move(*existing) : new_pod_dispatcher(std::move(group_id), {}, {});
         BOOST_OUTCOME_TRY(const Placement placement, place(store, before, expected, pod.id));
-        done.dispatcher = placed(before, placement, expected, pod.id);
+        // The dispatcher as read becomes the result: a long queue is not copied again.
+        done.dispatcher = placed(std::move(before), placement, expected, pod.id);
+        const Query version = version_of(done.dispatcher); // placed keeps the id, group and count
         advance(done.dispatcher, at);
         if (contains(done.dispatcher.pod_ids, pod.id)) {
             done.pod = stored_pod(pod, at);
-            BOOST_OUTCOME_TRY(insert_pod(store, *done.pod, before));
+            BOOST_OUTCOME_TRY(insert_pod(store, *done.pod, placement.pod_joins));
         }
         if (stored) {
-            BOOST_OUTCOME_TRY(write_placement(store, before, placing(placement, expected, pod.id, at)));
+            BOOST_OUTCOME_TRY(write_placement(store, version, placing(placement, expected, pod.id, at)));
         } else {
             BOOST_OUTCOME_TRY(insert_first_dispatcher(store, done.dispatcher));
         }
@@ -273,7 +275,9 @@ Result<PodDispatcher> allocate(S& store, Task& task, Pod& pod, const RetryPolicy
         return done;
     };
     auto done = detail::retry_conflicts(store, retry, attempt);
-    BOOST_OUTCOME_TRY(done);
+    if (!done) {
+        return done.error(); // not BOOST_OUTCOME_TRY(done), which copies the whole dispatcher
+    }
     task = std::move(done.value().task);
     if (done.value().pod) {
         pod = std::move(*done.value().pod);
