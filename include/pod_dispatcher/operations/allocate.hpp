@@ -131,15 +131,16 @@ inline DispatcherUpdate placing(const Placement& p, const Task& task, const std:
 }
 
 /// Marks expected container-allocated, if the stored task still has every field the
-/// allocation was decided on.
+/// allocation was decided on; after becomes the task as stored after.
 template <Store S>
-Result<Task> mark_allocated(S& store, const Task& expected, Timestamp at)
+Result<void> mark_allocated(S& store, const Task& expected, Timestamp at, Task& after)
 {
-    BOOST_OUTCOME_TRY(auto after, store.update_task(allocation(expected, at).under(expected, allocation_fields | group_fields)));
-    if (!after) {
+    BOOST_OUTCOME_TRY(auto stored, store.update_task(allocation(expected, at).under(expected, allocation_fields | group_fields)));
+    if (!stored) {
         return Errc::conflict;
     }
-    return std::move(*after);
+    after = std::move(*stored);
+    return boost::outcome_v2::success();
 }
 
 /// Stores the pod that a dispatcher takes, or held already. The pod comes first among
@@ -201,13 +202,18 @@ Result<void> write_placement(S& store, const Query& version, const DispatcherUpd
     return boost::outcome_v2::success();
 }
 
+/// One try at allocate; done holds what it wrote when it succeeds. Documents are written
+/// straight into done: a Task is costly to move.
 template <Store S>
-Result<Allocation> try_allocate(S& store, const Task& task, const Pod& pod, Guesses guesses, Timestamp at)
+Result<void> try_allocate(S& store, const Task& task, const Pod& pod, Guesses guesses, Timestamp at, Allocation& done)
 {
-    Allocation done;
-    BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
+    return store.atomically([&]() -> Result<void> {
         done.pod.reset(); // a store may run the unit again: nothing of a rolled-back run stays
-        BOOST_OUTCOME_TRY(const Task expected, guesses.task ? Result<Task>{task} : stored_allocatable(store, task.id));
+        std::optional<Task> read; // the stored task, unless the caller's is taken on trust
+        if (!guesses.task) {
+            BOOST_OUTCOME_TRY(read, stored_allocatable(store, task.id));
+        }
+        const Task& expected = read ? *read : task;
         std::string group_id = get_group_id(expected);
         std::optional<PodDispatcher> existing;
         if (!guesses.no_dispatcher) {
@@ -229,11 +235,10 @@ Result<Allocation> try_allocate(S& store, const Task& task, const Pod& pod, Gues
         } else {
             BOOST_OUTCOME_TRY(insert_first_dispatcher(store, done.dispatcher));
         }
-        BOOST_OUTCOME_TRY(done.task, mark_allocated(store, expected, at));
+        BOOST_OUTCOME_TRY(mark_allocated(store, expected, at, done.task));
         const Event allocated = task_event(done.task, EventType::container_allocated, at);
         return store.insert_events(std::span<const Event>(&allocated, 1));
-    }));
-    return done;
+    });
 }
 
 /// A store that rolls back may take the caller's task on trust: the guard of the task's
@@ -264,25 +269,23 @@ Result<PodDispatcher> allocate(S& store, Task& task, Pod& pod, const RetryPolicy
     BOOST_OUTCOME_TRY(detail::check(!task.id.empty() && !pod.id.empty() && detail::valid_policy(retry)));
     const Timestamp at = now();
     detail::Guesses guesses = detail::guesses_for(store, task);
+    detail::Allocation done;
     auto attempt = [&] {
-        auto done = detail::try_allocate(store, task, pod, guesses, at);
-        const bool guessed_wrong = !done && (done.error() == Errc::conflict || done.error() == Errc::duplicate_key);
+        auto tried = detail::try_allocate(store, task, pod, guesses, at, done);
+        const bool guessed_wrong = !tried && (tried.error() == Errc::conflict || tried.error() == Errc::duplicate_key);
         if (guessed_wrong && guesses.any()) {
             // A wrong guess is no lost race: the first try that reads everything follows.
-            done = detail::try_allocate(store, task, pod, detail::Guesses{}, at);
+            tried = detail::try_allocate(store, task, pod, detail::Guesses{}, at, done);
         }
         guesses = detail::Guesses{};
-        return done;
+        return tried;
     };
-    auto done = detail::retry_conflicts(store, retry, attempt);
-    if (!done) {
-        return done.error(); // not BOOST_OUTCOME_TRY(done), which copies the whole dispatcher
+    BOOST_OUTCOME_TRY(detail::retry_conflicts(store, retry, attempt));
+    task = std::move(done.task);
+    if (done.pod) {
+        pod = std::move(*done.pod);
     }
-    task = std::move(done.value().task);
-    if (done.value().pod) {
-        pod = std::move(*done.value().pod);
-    }
-    return std::move(done.value().dispatcher);
+    return std::move(done.dispatcher);
 }
 
 } // namespace pod_dispatcher
