@@ -214,25 +214,28 @@ Result<void> try_allocate(S& store, const Task& task, const Pod& pod, Guesses gu
             BOOST_OUTCOME_TRY(read, stored_allocatable(store, task.id));
         }
         const Task& expected = read ? *read : task;
-        std::string group_id = get_group_id(expected);
+        Query query = by_group_id(get_group_id(expected));
         std::optional<PodDispatcher> existing;
         if (!guesses.no_dispatcher) {
-            BOOST_OUTCOME_TRY(existing, store.find_dispatcher(by_group_id(group_id), Projection{}));
+            BOOST_OUTCOME_TRY(existing, store.find_dispatcher(query, Projection{}));
         }
         const bool stored = existing.has_value();
-        PodDispatcher before = stored ? std::move(*existing) : new_pod_dispatcher(std::move(group_id), {}, {});
+        PodDispatcher before = stored ? std::move(*existing) : new_pod_dispatcher(std::move(*query.group_id), {}, {});
         BOOST_OUTCOME_TRY(const Placement placement, place(store, before, expected, pod.id));
         // The dispatcher as read becomes the result: a long queue is not copied again.
         done.dispatcher = placed(std::move(before), placement, expected, pod.id);
-        const Query version = version_of(done.dispatcher); // placed keeps the id, group and count
-        advance(done.dispatcher, at);
         if (contains(done.dispatcher.pod_ids, pod.id)) {
             done.pod = stored_pod(pod, at);
             BOOST_OUTCOME_TRY(insert_pod(store, *done.pod, placement.pod_joins));
         }
         if (stored) {
-            BOOST_OUTCOME_TRY(write_placement(store, version, placing(placement, expected, pod.id, at)));
+            // The query that found it, narrowed to the version read: placed kept the id and count.
+            query.id = done.dispatcher.id;
+            query.modification_count = done.dispatcher.modification_count;
+            BOOST_OUTCOME_TRY(write_placement(store, query, placing(placement, expected, pod.id, at)));
+            advance(done.dispatcher, at);
         } else {
+            advance(done.dispatcher, at);
             BOOST_OUTCOME_TRY(insert_first_dispatcher(store, done.dispatcher));
         }
         BOOST_OUTCOME_TRY(mark_allocated(store, expected, at, done.task));
