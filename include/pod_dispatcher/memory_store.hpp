@@ -162,10 +162,18 @@ public:
     Result<void> insert_events(std::span<const Event> events)
     {
         return run([&](detail::UnitOfWork& unit) -> Result<void> {
+            auto& append = unit.on_commit_emplace<AppendEvents>();
+            const std::string* resource = nullptr;
+            std::size_t index = 0;
             for (const Event& e : events) {
-                const std::size_t index = detail::Stripes::index_of(detail::HashedKey{e.resource_id});
-                BOOST_OUTCOME_TRY(open_at(unit, index));
-                unit.on_commit_emplace<AppendEvent>(stripes_.event_log_of(index), e);
+                // A resource's events come in a row (a dispatch's pod has two): its stripe
+                // is found and locked once for them.
+                if (resource == nullptr || e.resource_id != *resource) {
+                    resource = &e.resource_id;
+                    index = detail::Stripes::index_of(detail::HashedKey{*resource});
+                    BOOST_OUTCOME_TRY(open_at(unit, index));
+                }
+                append.add(stripes_.event_log_of(index), e);
             }
             return boost::outcome_v2::success();
         });
@@ -279,15 +287,22 @@ public:
 private:
     using Found = boost::container::small_vector<detail::StoredDispatcher*, 1>;
 
-    /// Appends an event to its log when its unit commits.
-    class AppendEvent {
+    /// Appends the events of one insert_events to their logs, in order, when their unit
+    /// commits: one action for them all.
+    class AppendEvents {
     public:
-        AppendEvent(detail::SharedEventLog& log, const Event& e) : log_(log), event_(e) {}
-        void operator()() { log_.append(std::move(event_)); }
+        void add(detail::SharedEventLog& log, const Event& e) { events_.emplace_back(&log, e); }
+
+        void operator()()
+        {
+            for (auto& [log, e] : events_) {
+                log->append(std::move(e));
+            }
+        }
 
     private:
-        detail::SharedEventLog& log_;
-        Event event_;
+        // Room for a dispatch's three events in the unit's arena.
+        boost::container::small_vector<std::pair<detail::SharedEventLog*, Event>, 3> events_;
     };
 
     /// An undo action that keeps only the fields a write changes, moved aside, not the

@@ -131,25 +131,26 @@ inline DispatcherUpdate placing(const Placement& p, const Task& task, const std:
 }
 
 /// Marks expected container-allocated, if the stored task still has every field the
-/// allocation was decided on.
+/// allocation was decided on; after becomes the task as stored after.
 template <Store S>
-Result<Task> mark_allocated(S& store, const Task& expected, Timestamp at)
+Result<void> mark_allocated(S& store, const Task& expected, Timestamp at, Task& after)
 {
-    BOOST_OUTCOME_TRY(auto after, store.update_task(allocation(expected, at).under(expected, allocation_fields | group_fields)));
-    if (!after) {
+    BOOST_OUTCOME_TRY(auto stored, store.update_task(allocation(expected, at).under(expected, allocation_fields | group_fields)));
+    if (!stored) {
         return Errc::conflict;
     }
-    return std::move(*after);
+    after = std::move(*stored);
+    return boost::outcome_v2::success();
 }
 
-/// Stores the pod that dispatcher d takes. The pod comes first among allocate's writes:
-/// inserting it is what keeps a pod id to one pod. A store that cannot roll back first
-/// makes sure the dispatcher's write will not fail on the pod, which would leave the pod
-/// behind.
+/// Stores the pod that a dispatcher takes, or held already. The pod comes first among
+/// allocate's writes: inserting it is what keeps a pod id to one pod. A store that cannot
+/// roll back first makes sure the dispatcher's write will not fail on a pod that joins it,
+/// which would leave the pod behind.
 template <Store S>
-Result<void> insert_pod(S& store, const Pod& pod, const PodDispatcher& d)
+Result<void> insert_pod(S& store, const Pod& pod, bool joins)
 {
-    if (!store.rolls_back() && !contains(d.pod_ids, pod.id)) {
+    if (!store.rolls_back() && joins) {
         BOOST_OUTCOME_TRY(auto holder, store.find_dispatcher(by_pod_id(pod.id), Projection{false, 0}));
         if (holder) {
             return Errc::duplicate_key;
@@ -190,48 +191,57 @@ Result<void> insert_first_dispatcher(S& store, const PodDispatcher& d)
     return rival ? Result<void>{Errc::conflict} : inserted;
 }
 
-/// Writes u to before, the dispatcher as read.
+/// Writes u to the dispatcher as read, which version names.
 template <Store S>
-Result<void> write_placement(S& store, const PodDispatcher& before, const DispatcherUpdate& u)
+Result<void> write_placement(S& store, const Query& version, const DispatcherUpdate& u)
 {
-    BOOST_OUTCOME_TRY(bool written, store.update_dispatcher(version_of(before), u));
+    BOOST_OUTCOME_TRY(bool written, store.update_dispatcher(version, u));
     if (!written) {
         return Errc::conflict;
     }
     return boost::outcome_v2::success();
 }
 
+/// One try at allocate; done holds what it wrote when it succeeds. Documents are written
+/// straight into done: a Task is costly to move.
 template <Store S>
-Result<Allocation> try_allocate(S& store, const Task& task, const Pod& pod, Guesses guesses, Timestamp at)
+Result<void> try_allocate(S& store, const Task& task, const Pod& pod, Guesses guesses, Timestamp at, Allocation& done)
 {
-    Allocation done;
-    BOOST_OUTCOME_TRY(store.atomically([&]() -> Result<void> {
+    return store.atomically([&]() -> Result<void> {
         done.pod.reset(); // a store may run the unit again: nothing of a rolled-back run stays
-        BOOST_OUTCOME_TRY(const Task expected, guesses.task ? Result<Task>{task} : stored_allocatable(store, task.id));
-        std::string group_id = get_group_id(expected);
+        std::optional<Task> read; // the stored task, unless the caller's is taken on trust
+        if (!guesses.task) {
+            BOOST_OUTCOME_TRY(read, stored_allocatable(store, task.id));
+        }
+        const Task& expected = read ? *read : task;
+        Query query = by_group_id(get_group_id(expected));
         std::optional<PodDispatcher> existing;
         if (!guesses.no_dispatcher) {
-            BOOST_OUTCOME_TRY(existing, store.find_dispatcher(by_group_id(group_id), Projection{}));
+            BOOST_OUTCOME_TRY(existing, store.find_dispatcher(query, Projection{}));
         }
         const bool stored = existing.has_value();
-        const PodDispatcher before = stored ? std::move(*existing) : new_pod_dispatcher(std::move(group_id), {}, {});
+        PodDispatcher before = stored ? std::move(*existing) : new_pod_dispatcher(std::move(*query.group_id), {}, {});
         BOOST_OUTCOME_TRY(const Placement placement, place(store, before, expected, pod.id));
-        done.dispatcher = placed(before, placement, expected, pod.id);
-        advance(done.dispatcher, at);
+        // The dispatcher as read becomes the result: a long queue is not copied again.
+        done.dispatcher = placed(std::move(before), placement, expected, pod.id);
         if (contains(done.dispatcher.pod_ids, pod.id)) {
             done.pod = stored_pod(pod, at);
-            BOOST_OUTCOME_TRY(insert_pod(store, *done.pod, before));
+            BOOST_OUTCOME_TRY(insert_pod(store, *done.pod, placement.pod_joins));
         }
         if (stored) {
-            BOOST_OUTCOME_TRY(write_placement(store, before, placing(placement, expected, pod.id, at)));
+            // The query that found it, narrowed to the version read: placed kept the id and count.
+            query.id = done.dispatcher.id;
+            query.modification_count = done.dispatcher.modification_count;
+            BOOST_OUTCOME_TRY(write_placement(store, query, placing(placement, expected, pod.id, at)));
+            advance(done.dispatcher, at);
         } else {
+            advance(done.dispatcher, at);
             BOOST_OUTCOME_TRY(insert_first_dispatcher(store, done.dispatcher));
         }
-        BOOST_OUTCOME_TRY(done.task, mark_allocated(store, expected, at));
+        BOOST_OUTCOME_TRY(mark_allocated(store, expected, at, done.task));
         const Event allocated = task_event(done.task, EventType::container_allocated, at);
         return store.insert_events(std::span<const Event>(&allocated, 1));
-    }));
-    return done;
+    });
 }
 
 /// A store that rolls back may take the caller's task on trust: the guard of the task's
@@ -262,23 +272,23 @@ Result<PodDispatcher> allocate(S& store, Task& task, Pod& pod, const RetryPolicy
     BOOST_OUTCOME_TRY(detail::check(!task.id.empty() && !pod.id.empty() && detail::valid_policy(retry)));
     const Timestamp at = now();
     detail::Guesses guesses = detail::guesses_for(store, task);
+    detail::Allocation done;
     auto attempt = [&] {
-        auto done = detail::try_allocate(store, task, pod, guesses, at);
-        const bool guessed_wrong = !done && (done.error() == Errc::conflict || done.error() == Errc::duplicate_key);
+        auto tried = detail::try_allocate(store, task, pod, guesses, at, done);
+        const bool guessed_wrong = !tried && (tried.error() == Errc::conflict || tried.error() == Errc::duplicate_key);
         if (guessed_wrong && guesses.any()) {
             // A wrong guess is no lost race: the first try that reads everything follows.
-            done = detail::try_allocate(store, task, pod, detail::Guesses{}, at);
+            tried = detail::try_allocate(store, task, pod, detail::Guesses{}, at, done);
         }
         guesses = detail::Guesses{};
-        return done;
+        return tried;
     };
-    auto done = detail::retry_conflicts(store, retry, attempt);
-    BOOST_OUTCOME_TRY(done);
-    task = std::move(done.value().task);
-    if (done.value().pod) {
-        pod = std::move(*done.value().pod);
+    BOOST_OUTCOME_TRY(detail::retry_conflicts(store, retry, attempt));
+    task = std::move(done.task);
+    if (done.pod) {
+        pod = std::move(*done.pod);
     }
-    return std::move(done.value().dispatcher);
+    return std::move(done.dispatcher);
 }
 
 } // namespace pod_dispatcher

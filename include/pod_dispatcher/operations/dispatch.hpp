@@ -48,7 +48,11 @@ Result<std::optional<Task>> try_dispatch(S& store, std::string_view pod_id, std:
     Result<std::optional<Task>> task{std::nullopt};
     auto done = store.atomically([&]() -> Result<void> {
         // The head alone first: it is mostly the task the pod takes.
-        BOOST_OUTCOME_TRY(auto head, store.find_dispatcher(by_pod_id(std::string(pod_id)), queue_head(1)));
+        auto read = store.find_dispatcher(by_pod_id(std::string(pod_id)), queue_head(1));
+        if (!read) {
+            return read.error();
+        }
+        std::optional<PodDispatcher>& head = read.value(); // taken apart in place, not moved out first
         if (!head) {
             return no_dispatcher_for(store, pod_id);
         }

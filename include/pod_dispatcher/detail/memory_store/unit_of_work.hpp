@@ -33,12 +33,14 @@ public:
     ActionLog& operator=(const ActionLog&) = delete;
     ~ActionLog() { discard(); }
 
-    /// Adds the action Action{args...}, built in place.
+    /// Adds the action Action{args...}, built in place; returns it.
     template <class Action, class... Args>
-    void emplace(Args&&... args)
+    Action& emplace(Args&&... args)
     {
         void* at = arena_.allocate(sizeof(Action), alignof(Action));
-        entries_.push_back(Entry{::new (at) Action(std::forward<Args>(args)...), &run<Action>, &destroy<Action>});
+        auto* action = ::new (at) Action(std::forward<Args>(args)...);
+        entries_.push_back(Entry{action, &run<Action>, &destroy<Action>});
+        return *action;
     }
 
     /// Runs every action, newest first, and forgets them: the order that undoes writes.
@@ -184,11 +186,12 @@ public:
     }
 
     /// Registers Action{args...}, to run when the unit commits, before it lets go of its
-    /// locks; a unit that does not commit never runs it.
+    /// locks; a unit that does not commit never runs it. Returns it, for the caller to
+    /// finish filling in.
     template <class Action, class... Args>
-    void on_commit_emplace(Args&&... args)
+    Action& on_commit_emplace(Args&&... args)
     {
-        on_commit_.emplace<Action>(std::forward<Args>(args)...);
+        return on_commit_.emplace<Action>(std::forward<Args>(args)...);
     }
 
     /// How many locks the unit holds: a mark for release_since.
