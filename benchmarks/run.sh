@@ -16,9 +16,10 @@
 # With POD_DISPATCHER_POSTGRES_URI set (and libpq and Go installed), PostgresStore's
 # dispatches per second from 1 and 4 worker processes are measured beside River's jobs
 # per second with as many workers, on that same server, into bench-results-postgres.csv
-# and bench-results-postgres-vs-river.csv: `tests/postgres/with_postgres.sh
+# and bench-results-postgres-vs-river.csv, and one pod's from a long queue against a
+# short one into bench-results-postgres-queue.csv: `tests/postgres/with_postgres.sh
 # benchmarks/run.sh`, or --postgres, which starts a throwaway server through that
-# script. --postgres-only runs that comparison alone (about a minute and a half).
+# script. --postgres-only runs those alone (about two and a half minutes).
 #
 # Environment: BUILD_DIR (default: build-bench), JOBS (default: all processors),
 # REPETITIONS (default: 5), MIN_TIME (seconds of timed work per repetition, default: 0.05).
@@ -154,13 +155,8 @@ main_suite() {
 # whole comparison to about a minute and a half.
 
 # Ours/River for each pairing, from the medians of the rows in $1, printed and written to $2.
-compare_with_river() {
-  awk -F, -v out="$2" -v quick="$quick" '
-    NR == 1 { next }
-    {
-      key = $1 "," $2 "," $4; n = ++count[key]; rate[key, n] = $7
-      if ($1 == "pod_dispatcher" && $8 != "") trips = $8
-    }
+# The median of the rates rate[key, 1..count[key]], for the awk programs below; "" for none.
+median_awk='
     function median(key,   n, i, j, v, sorted) {
       n = count[key]
       if (n == 0) return ""
@@ -170,6 +166,14 @@ compare_with_river() {
         sorted[j + 1] = v
       }
       return n % 2 ? sorted[(n + 1) / 2] : (sorted[n / 2] + sorted[n / 2 + 1]) / 2
+    }'
+
+compare_with_river() {
+  awk -F, -v out="$2" -v quick="$quick" "$median_awk"'
+    NR == 1 { next }
+    {
+      key = $1 "," $2 "," $4; n = ++count[key]; rate[key, n] = $7
+      if ($1 == "pod_dispatcher" && $8 != "") trips = $8
     }
     function pair(workers, ours, river,   a, b, ratio, verdict) {
       a = median("pod_dispatcher," ours "," workers); b = median("river," river "," workers)
@@ -230,6 +234,27 @@ postgres_vs_river() {
   done
   compare_with_river "$pg_csv" "$results/bench-results-postgres-vs-river.csv"
   echo "$machine" >"$results/machine-postgres.txt"
+  postgres_queue_length "$ours" "$rounds"
+}
+
+# One pod dispatching a whole queue of 3 000 tasks against one of 300, in turns: a
+# dispatch must not cost more as the queue's dispatched rows pile up in its index.
+postgres_queue_length() {
+  local ours=$1 rounds=$2 short=300 long=3000 csv=$results/bench-results-postgres-queue.csv round
+  $quick && short=40 long=400
+  rm -f "$csv"
+  for ((round = 1; round <= rounds; round++)); do
+    for tasks in "$short" "$long"; do
+      "$ours" --processes 1 --tasks "$tasks" --csv "$csv" >/dev/null || status=$?
+    done
+  done
+  awk -F, -v short="$short" -v long="$long" "$median_awk"'
+    NR > 1 { n = ++count[$5]; rate[$5, n] = $7 }
+    END {
+      a = median(long); b = median(short); ratio = a / b
+      printf "%s  PostgresStore, one pod, dispatches/s from a queue of %d vs of %d: %.0f vs %.0f = %.2fx (target: at least 0.8x)\n",
+        (ratio >= 0.8 ? "PASS" : "MISS"), long, short, a, b, ratio
+    }' "$csv"
 }
 
 status=0
