@@ -19,6 +19,13 @@
 // (a dequeue, the count, a list cleared before it is written whole) wait for the next
 // round trip (connection.hpp); those a unique index may refuse run at once.
 //
+// A dequeue of ids the unit read at the front of a dispatcher's queue (remembered_reads.hpp)
+// saves the locked read's round trip: it moves the count on if it is still as read, which
+// locks the row, then takes the ids off if they are still the front, both held back for the
+// next round trip. Either one failing fails the transaction as a serialization failure, and
+// the unit, rolled back whole, runs again, reading under locks. A dispatch reads its pod's
+// dispatcher and the pod in one round trip, so that the pod's write is made the same way.
+//
 // A dequeue's deleted rows stay in the queue's index, dead, until a vacuum removes them,
 // and a scan of the queue from its lowest position would walk every one of them: a
 // dispatch would cost more with every task dispatched before it. So the dispatcher's row
@@ -27,6 +34,7 @@
 // of a queue starts its index scan there, past the dead rows.
 
 #include <pod_dispatcher_postgres/detail/connection.hpp>
+#include <pod_dispatcher_postgres/detail/document_rows.hpp>
 #include <pod_dispatcher_postgres/detail/sql_text.hpp>
 
 #include <pod_dispatcher_sql/dispatcher_update.hpp>
@@ -144,12 +152,38 @@ inline Result<std::vector<PodDispatcher>> dispatchers_of(Connection& c, const Ro
     return found;
 }
 
+/// The dispatchers in the rows of dispatchers_sql, their fronts remembered as the unit
+/// read them.
+inline Result<std::vector<PodDispatcher>> remembered_dispatchers_of(Connection& c, const Rows& rows)
+{
+    BOOST_OUTCOME_TRY(auto found, dispatchers_of(c, rows));
+    for (const PodDispatcher& d : found) {
+        if (c.reads().on()) {
+            c.reads().remember_front(d.id, ReadFront{d.group_id, d.modification_count, d.task_ids});
+        }
+    }
+    return found;
+}
+
 /// The dispatchers q matches, with as much of their pods and queues as projection asks for.
+/// A unit that remembers its reads reads the pod q names, if any, in the same round trip,
+/// and remembers it: a dispatch reads its pod's dispatcher, then writes the pod.
 inline Result<std::vector<PodDispatcher>> find_dispatchers(Connection& c, const Query& q,
                                                            const pod_dispatcher::Projection& projection)
 {
-    BOOST_OUTCOME_TRY(const auto rows, c.run(dispatchers_sql(q), dispatchers_params(q, projection)));
-    return dispatchers_of(c, rows);
+    const Params params = dispatchers_params(q, projection);
+    if (!q.pod_id || !c.reads().on()) {
+        BOOST_OUTCOME_TRY(const auto rows, c.run(dispatchers_sql(q), params));
+        return remembered_dispatchers_of(c, rows);
+    }
+    using PodSql = DocumentSql<pod_dispatcher::Pod>;
+    BOOST_OUTCOME_TRY(const auto answers,
+                      c.run({{dispatchers_sql(q), params}, {PodSql::find, Params{}.bytes(*q.pod_id)}}));
+    const Rows& pod = answers[1];
+    if (pod.size() == 1) {
+        c.reads().remember(PodSql::T::name, *q.pod_id, pod.bytes(0, 0));
+    }
+    return remembered_dispatchers_of(c, answers[0]);
 }
 
 /// The first column of every row: ids.
@@ -302,19 +336,26 @@ inline Result<Spot> spot_at(Connection& c, std::string_view dispatcher_id, std::
     return Spot{last.empty() ? std::nullopt : std::optional{last.front()}, std::nullopt};
 }
 
+/// The parts of a dequeue of the first $2 ids of the queue of dispatcher $1: `taken`, the
+/// rows deleted, and the update that moves the queue's front up to the last of them. It
+/// deletes the range of positions from the front to the last of them (not the positions
+/// IN a subquery, which PostgreSQL joins with every row of the queue), so that it reads
+/// only their index entries.
+struct DequeueSql {
+    static inline const std::string taken =
+        "taken AS (DELETE FROM dispatcher_queue WHERE " + in_queue_of_first() +
+        " AND position <= (SELECT max(position) FROM (SELECT position FROM dispatcher_queue WHERE " +
+        in_queue_of_first() + " ORDER BY position LIMIT $2) AS front_rows) RETURNING position, task_id)";
+    static inline const std::string front_moved =
+        "UPDATE pod_dispatchers SET queue_front = (SELECT max(position) FROM taken) WHERE " + same_id("id", "$1") +
+        " AND EXISTS (SELECT FROM taken)";
+};
+
 /// Takes count ids off the front of the queue of dispatcher_id and moves its front up to
-/// the last of them, in one statement, held back for the next round trip. It deletes the
-/// range of positions from the front to the last of them (not the positions IN a
-/// subquery, which PostgreSQL joins with every row of the queue), so that it reads only
-/// their index entries.
+/// the last of them, in one statement, held back for the next round trip.
 inline Result<void> dequeue(Connection& c, std::string_view dispatcher_id, std::size_t count)
 {
-    static const std::string sql =
-        "WITH taken AS (DELETE FROM dispatcher_queue WHERE " + in_queue_of_first() +
-        " AND position <= (SELECT max(position) FROM (SELECT position FROM dispatcher_queue WHERE " +
-        in_queue_of_first() + " ORDER BY position LIMIT $2) AS front_rows) RETURNING position)"
-        " UPDATE pod_dispatchers SET queue_front = (SELECT max(position) FROM taken) WHERE " + same_id("id", "$1") +
-        " AND EXISTS (SELECT FROM taken)";
+    static const std::string sql = "WITH " + DequeueSql::taken + " " + DequeueSql::front_moved;
     Params p;
     limit(p.bytes(dispatcher_id), count);
     c.defer(sql, std::move(p));
@@ -344,21 +385,70 @@ inline Result<void> replace_pods(Connection& c, std::string_view dispatcher_id, 
     return add_pods(c, dispatcher_id, pod_ids);
 }
 
+/// The update that adds $1 to the count of dispatcher $3 and sets its last_modified to $2.
+inline const std::string count_up_sql = "UPDATE pod_dispatchers SET modification_count = modification_count + $1,"
+                                        " last_modified = $2 WHERE " + same_id("id", "$3");
+
 /// Adds u.increment to the dispatcher's modification_count and sets its last_modified,
 /// held back for the next round trip.
 inline Result<void> count_up(Connection& c, std::string_view dispatcher_id, const pod_dispatcher::DispatcherUpdate& u)
 {
-    static const std::string sql = "UPDATE pod_dispatchers SET modification_count = modification_count + $1,"
-                                   " last_modified = $2 WHERE " + same_id("id", "$3");
-    c.defer(sql, Params{}.integer(u.increment).time(u.last_modified).bytes(dispatcher_id));
+    c.defer(count_up_sql, Params{}.integer(u.increment).time(u.last_modified).bytes(dispatcher_id));
     return boost::outcome_v2::success();
+}
+
+/// What the unit read of the front of the queue of the one dispatcher q names by id, when
+/// u only takes ids off that front and the dispatcher was read in q's group and at q's
+/// count: a dequeue that can be made on condition that the dispatcher is still as read.
+inline const ReadFront* front_read_for(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
+{
+    const bool only_dequeues = !u.dequeue.empty() && !u.pod_ids && u.add_pods.empty() && !u.task_ids;
+    if (!only_dequeues || !q.id || q.pod_id) {
+        return nullptr;
+    }
+    const ReadFront* read = c.reads().find_front(*q.id);
+    if (read == nullptr || q.group_id.value_or(read->group_id) != read->group_id ||
+        q.modification_count.value_or(read->modification_count) != read->modification_count) {
+        return nullptr;
+    }
+    const bool at_front = read->ids.size() >= u.dequeue.size() &&
+                          std::equal(u.dequeue.begin(), u.dequeue.end(), read->ids.begin());
+    return at_front ? read : nullptr;
+}
+
+/// Applies u, which only takes ids off the front of the queue of dispatcher_id, on
+/// condition that the dispatcher is as the unit read it (front_read_for): held back for
+/// the next round trip.
+inline void dequeue_as_read(Connection& c, std::string_view dispatcher_id, const ReadFront& read,
+                            const pod_dispatcher::DispatcherUpdate& u)
+{
+    static const std::string count_sql = one_row_or_rerun(count_up_sql + " AND modification_count = $4 RETURNING 1");
+    static const std::string dequeue_sql = "WITH " + DequeueSql::taken + ", moved AS (" + DequeueSql::front_moved +
+                                           ") SELECT pod_dispatcher_wrote_one(CASE WHEN ARRAY(SELECT task_id FROM"
+                                           " taken ORDER BY position) = $3::bytea[] THEN 1 ELSE 0 END)";
+    // The count first: its update locks the row, and the dequeue, a statement after it,
+    // reads the queue as it stays until the transaction ends.
+    c.defer(count_sql,
+            Params{}.integer(u.increment).time(u.last_modified).bytes(dispatcher_id).integer(read.modification_count));
+    Params p;
+    limit(p.bytes(dispatcher_id), u.dequeue.size()).byte_strings(u.dequeue);
+    c.defer(dequeue_sql, std::move(p));
 }
 
 /// Store::update_dispatcher, inside the caller's transaction
 /// (pod_dispatcher_sql/dispatcher_update.hpp, on the row operations above): the rows the
-/// query matches are locked before their queues are read, and written under that lock.
+/// query matches are locked before their queues are read, and written under that lock,
+/// unless the update is a dequeue of what the unit read (dequeue_as_read).
 inline Result<bool> update_dispatcher_rows(Connection& c, const Query& q, const pod_dispatcher::DispatcherUpdate& u)
 {
+    const ReadFront* read = pod_dispatcher::well_formed(u) ? front_read_for(c, q, u) : nullptr;
+    if (read != nullptr) {
+        dequeue_as_read(c, *q.id, *read, u);
+    }
+    c.reads().forget_fronts(); // the unit writes a dispatcher: what it read may be out of date
+    if (read != nullptr) {
+        return true;
+    }
     return pod_dispatcher_sql::update_dispatcher(c, u, [&](std::size_t n) { return lock_matching(c, q, n); });
 }
 

@@ -84,8 +84,7 @@ struct DocumentSql {
     static std::string update_if_unchanged_text()
     {
         const int document = static_cast<int>(written_columns().size()) + 2;
-        return "WITH written AS (" + update_text() + " AND document = " + parameter(document) +
-               " RETURNING 1) SELECT pod_dispatcher_wrote_one((SELECT count(*) FROM written))";
+        return one_row_or_rerun(update_text() + " AND document = " + parameter(document) + " RETURNING 1");
     }
 
     static inline const std::string find =
@@ -127,9 +126,20 @@ Result<std::optional<D>> read_document(Connection& c, const std::string& sql, st
     return std::move(found.front());
 }
 
+/// Store::find_task, find_pod, find_project_ref: a document the unit has read or written
+/// is answered as it read or wrote it, without a round trip (a read at READ COMMITTED may
+/// see any commit since the unit began, and a write made on what it returns is checked
+/// against the row, as update_document says).
 template <class D>
 Result<std::optional<D>> find_document(Connection& c, std::string_view id)
 {
+    if (const std::string* read = c.reads().find(DocumentTable<D>::name, id)) {
+        auto doc = pod_dispatcher_sql::decode<D>(*read);
+        if (!doc) {
+            return c.malformed(DocumentTable<D>::name);
+        }
+        return std::move(doc).value();
+    }
     return read_document<D>(c, DocumentSql<D>::find, id);
 }
 

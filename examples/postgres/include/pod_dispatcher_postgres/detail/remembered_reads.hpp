@@ -4,22 +4,39 @@
 // The documents a unit of work has read, as stored, so that a guarded write of one of
 // them can skip reading it again under a lock: the write checks the guard against what
 // the unit read and is made only if the row still holds exactly that (document_rows.hpp).
-// Kept for one attempt of a unit and forgotten when the next begins.
+// The same for the fronts of dispatchers' queues: a dequeue of what the unit read is made
+// only if the dispatcher is still as read (dispatcher_rows.hpp). Kept for one attempt of
+// a unit and forgotten when the next begins.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace pod_dispatcher_postgres::detail {
 
+/// The front of a dispatcher's queue as a unit read it, with the group and the count it
+/// read it under.
+struct ReadFront {
+    std::string group_id;
+    std::int64_t modification_count;
+    std::vector<std::string> ids;
+};
+
 class RememberedReads {
 public:
-    /// Forgets every document, and remembers those read from now on only when on.
+    /// Forgets everything, and remembers what is read from now on only when on.
     void start(bool on)
     {
         on_ = on;
         documents_.clear();
+        fronts_.clear();
     }
+
+    /// Whether what the unit reads is remembered.
+    bool on() const noexcept { return on_; }
 
     /// That the row of table with this id holds document, as read or written by the unit.
     void remember(std::string_view table, std::string_view id, std::string_view document)
@@ -36,6 +53,25 @@ public:
         return found == documents_.end() ? nullptr : &found->second;
     }
 
+    /// That the unit read the front of the queue of this dispatcher as read says.
+    void remember_front(std::string_view dispatcher_id, ReadFront read)
+    {
+        if (on_) {
+            fronts_.insert_or_assign(std::string(dispatcher_id), std::move(read));
+        }
+    }
+
+    /// What the unit read of the front of this dispatcher's queue, if it has not written
+    /// a dispatcher since.
+    const ReadFront* find_front(std::string_view dispatcher_id) const
+    {
+        const auto found = fronts_.find(std::string(dispatcher_id));
+        return found == fronts_.end() ? nullptr : &found->second;
+    }
+
+    /// Forgets the fronts read: the unit writes a dispatcher.
+    void forget_fronts() noexcept { fronts_.clear(); }
+
 private:
     /// A table's name holds no NUL byte, so the first one ends it; the id follows whole.
     static std::string key(std::string_view table, std::string_view id)
@@ -48,6 +84,7 @@ private:
 
     bool on_ = false;
     std::unordered_map<std::string, std::string> documents_;
+    std::unordered_map<std::string, ReadFront> fronts_;
 };
 
 } // namespace pod_dispatcher_postgres::detail

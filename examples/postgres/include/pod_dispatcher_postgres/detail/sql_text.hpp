@@ -21,6 +21,15 @@ inline std::string same_id(std::string_view column, std::string_view value)
     return condition;
 }
 
+/// A statement that makes write, an UPDATE ... RETURNING 1, and fails the transaction as
+/// a serialization failure (pod_dispatcher_wrote_one, schema.hpp) unless it wrote exactly
+/// one row: for a write conditional on what a unit read, which the unit runs again when
+/// the row changed since.
+inline std::string one_row_or_rerun(const std::string& write)
+{
+    return "WITH written AS (" + write + ") SELECT pod_dispatcher_wrote_one((SELECT count(*) FROM written))";
+}
+
 /// "$n".
 inline std::string parameter(int n) { return "$" + std::to_string(n); }
 
