@@ -282,9 +282,10 @@ TEST_CASE("PostgresStore opens a new schema that several open at once, and lays 
 
 TEST_CASE("PostgresStore adds to a schema laid out before it what that one lacks", "[postgres]")
 {
-    // A schema from before dispatchers kept queue_front and writes were checked against
-    // what a unit read: the column and the function dropped from one laid out now, with a
-    // dispatcher in it.
+    // A schema from before dispatchers kept queue_front, tasks and pods the ids their
+    // documents name, and writes were checked against what a unit read: the columns and
+    // the function dropped from one laid out now, with a dispatcher in it. The rows come
+    // back with those ids unset, which costs round trips, not answers.
     const ScratchSchema schema;
     PodDispatcher d;
     {
@@ -297,6 +298,8 @@ TEST_CASE("PostgresStore adds to a schema laid out before it what that one lacks
         d = seeded_dispatcher(earlier, {"t0", "t1"}, {"p0", "p1"});
     }
     execute_elsewhere(schema.schema(), "ALTER TABLE pod_dispatchers DROP COLUMN queue_front;"
+                                       "ALTER TABLE tasks DROP COLUMN project;"
+                                       "ALTER TABLE pods DROP COLUMN running_task_id, DROP COLUMN last_task_id;"
                                        "DROP FUNCTION pod_dispatcher_wrote_one(bigint)");
     PostgresStore store = open_store(schema.schema());
     REQUIRE(dispatch_next_task(store, "p0").value()->id == "t0");
@@ -328,7 +331,7 @@ TEST_CASE("PostgresStore makes few round trips to the server", "[postgres]")
     {
         REQUIRE(round_trips_of([&] { REQUIRE(store.find_task("t")); }) == 1);
     }
-    SECTION("dispatch_next_task: 4, finish_task: 3, whether or not the connection has prepared their statements")
+    SECTION("dispatch_next_task: 2, finish_task: 2, whether or not the connection has prepared their statements")
     {
         seed(store, enabled_project());
         for (const std::string pod : {"p0", "p1"}) {
@@ -340,20 +343,17 @@ TEST_CASE("PostgresStore makes few round trips to the server", "[postgres]")
         seeded_dispatcher(store, {"t0", "t1"}, {"p0", "p1"});
         for (const std::string pod : {"p0", "p1"}) {
             INFO("pod " << pod);
-            // BEGIN with the pod's dispatcher and the pod; the task; its project; the
-            // writes (each on condition that what it changes is as read), the events and
-            // COMMIT.
-            REQUIRE(round_trips_of([&] { REQUIRE(dispatch_next_task(store, pod).value()); }) == 4);
-            // BEGIN with the pod; the task; the writes of both on condition that they are
-            // as read, the event and COMMIT.
-            REQUIRE(round_trips_of([&] { REQUIRE(finish_task(store, pod, TaskStatus::succeeded)); }) == 3);
+            // BEGIN with the pod's dispatcher, the pod, the tasks it names and the task at
+            // the front of the queue with its project; the writes (each on condition that
+            // what it changes is as read), the events and COMMIT.
+            REQUIRE(round_trips_of([&] { REQUIRE(dispatch_next_task(store, pod).value()); }) == 2);
+            // BEGIN with the pod and the tasks it names; the writes of the pod and its task
+            // on condition that they are as read, the event and COMMIT.
+            REQUIRE(round_trips_of([&] { REQUIRE(finish_task(store, pod, TaskStatus::succeeded)); }) == 2);
         }
     }
-    SECTION("a task group's pod: 4 for its first task, 5 for each after, finish_task 3")
+    SECTION("a task group's pod: 2 for each task, the one it ran last read with the pod; finish_task 2")
     {
-        // After its first task the library reads the task the pod ran last (the
-        // single-host check), which waits for the pod's read; the pod, read with its
-        // dispatcher, costs no round trip of its own.
         seed(store, enabled_project());
         std::string pod;
         for (int i = 0; i < 3; ++i) {
@@ -362,9 +362,9 @@ TEST_CASE("PostgresStore makes few round trips to the server", "[postgres]")
             REQUIRE(store.insert_task(task));
             pod = allocate(store, task, offered).value().pod_ids.front();
         }
-        for (const std::uint64_t expected : {4U, 5U, 5U}) {
-            REQUIRE(round_trips_of([&] { REQUIRE(dispatch_next_task(store, pod).value()); }) == expected);
-            REQUIRE(round_trips_of([&] { REQUIRE(finish_task(store, pod, TaskStatus::succeeded)); }) == 3);
+        for (int i = 0; i < 3; ++i) {
+            REQUIRE(round_trips_of([&] { REQUIRE(dispatch_next_task(store, pod).value()); }) == 2);
+            REQUIRE(round_trips_of([&] { REQUIRE(finish_task(store, pod, TaskStatus::succeeded)); }) == 2);
         }
     }
 }

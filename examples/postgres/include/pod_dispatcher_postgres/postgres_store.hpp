@@ -130,10 +130,14 @@ private:
         return detail::run_unit(*pool_, detail::Access::statement, std::forward<Body>(body));
     }
 
+    /// A member that cannot refuse joins a unit without a savepoint: two statements and a
+    /// subtransaction fewer.
     template <class Body>
-    detail::BodyResult<Body> write(Body&& body)
+    detail::BodyResult<Body> write(Body&& body, pod_dispatcher_sql::Refusal refusal)
     {
-        return detail::run_unit(*pool_, detail::Access::write, std::forward<Body>(body));
+        const auto access =
+            refusal == pod_dispatcher_sql::Refusal::possible ? detail::Access::write : detail::Access::unrefused_write;
+        return detail::run_unit(*pool_, access, std::forward<Body>(body));
     }
 
     std::unique_ptr<detail::ConnectionPool> pool_;

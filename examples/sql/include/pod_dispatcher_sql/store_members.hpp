@@ -5,6 +5,8 @@
 // store's on the store's own row operations: all but the reads of dispatchers, which each
 // store makes its own way. And the conformance kit's seeding members.
 
+#include <pod_dispatcher_sql/transactions.hpp>
+
 #include <pod_dispatcher/dispatcher.hpp>
 #include <pod_dispatcher/documents.hpp>
 #include <pod_dispatcher/error.hpp>
@@ -19,9 +21,10 @@
 
 namespace pod_dispatcher_sql {
 
-/// Derived (which befriends this class) has `read(body)` and `write(body)`, which run
-/// body(connection) as a read or as a write of its own (or as part of the unit its thread
-/// runs), and return what body returned. The row operations are called unqualified, so
+/// Derived (which befriends this class) has `read(body)` and `write(body, refusal)`, which
+/// run body(connection) as a read or as a write of its own (or as part of the unit its
+/// thread runs; refusal, transactions.hpp, says whether the member may refuse there), and
+/// return what body returned. The row operations are called unqualified, so
 /// that they are found in the namespace of the store's Connection:
 /// - `insert_dispatcher_rows(c, d)`, `update_dispatcher_rows(c, q, u)`: as
 ///   Store::insert_dispatcher and update_dispatcher;
@@ -35,12 +38,16 @@ class StoreMembers {
 public:
     pod_dispatcher::Result<void> insert_dispatcher(const pod_dispatcher::PodDispatcher& d)
     {
-        return self().write([&](auto& c) { return insert_dispatcher_rows(c, d); });
+        return self().write([&](auto& c) { return insert_dispatcher_rows(c, d); }, Refusal::possible);
     }
+    /// Only pods written may meet a unique index: a queue's rows are numbered under the
+    /// dispatcher's lock.
     pod_dispatcher::Result<bool> update_dispatcher(const pod_dispatcher::Query& q,
                                                    const pod_dispatcher::DispatcherUpdate& u)
     {
-        return self().write([&](auto& c) { return update_dispatcher_rows(c, q, u); });
+        const bool writes_pods = u.pod_ids || !u.add_pods.empty();
+        return self().write([&](auto& c) { return update_dispatcher_rows(c, q, u); },
+                            writes_pods ? Refusal::possible : Refusal::impossible);
     }
 
     pod_dispatcher::Result<std::optional<pod_dispatcher::Task>> find_task(std::string_view id)
@@ -77,7 +84,7 @@ public:
         if (events.empty()) {
             return boost::outcome_v2::success();
         }
-        return self().write([&](auto& c) { return append_events(c, events); });
+        return self().write([&](auto& c) { return append_events(c, events); }, Refusal::impossible);
     }
 
     /// Runs work() as one unit of work: all its writes through this store, or none. The
@@ -87,7 +94,7 @@ public:
     template <class F>
     pod_dispatcher::Result<void> atomically(F&& work)
     {
-        return self().write([&](auto&) -> pod_dispatcher::Result<void> { return work(); });
+        return self().write([&](auto&) -> pod_dispatcher::Result<void> { return work(); }, Refusal::possible);
     }
 
     // ---- Seeding and inspection (pod_dispatcher::testing::TestableStore), for the system
@@ -114,13 +121,13 @@ private:
     template <class D>
     pod_dispatcher::Result<void> insert(const D& doc)
     {
-        return self().write([&](auto& c) { return insert_document(c, doc); });
+        return self().write([&](auto& c) { return insert_document(c, doc); }, Refusal::possible);
     }
 
     template <class D>
     pod_dispatcher::Result<std::optional<D>> update(const pod_dispatcher::FieldUpdate<D>& u)
     {
-        return self().write([&](auto& c) { return update_document(c, u); });
+        return self().write([&](auto& c) { return update_document(c, u); }, Refusal::impossible);
     }
 };
 

@@ -19,6 +19,12 @@ namespace pod_dispatcher_sql {
 template <class Body, class Connection>
 using BodyResult = std::invoke_result_t<Body&, Connection&>;
 
+/// How a member that writes can fail inside a unit: by refusing, with an answer the unit
+/// may go on after (a unique index's duplicate_key), so that it must take back its own
+/// writes alone (in_savepoint); or only as the backend fails, which fails the unit too, so
+/// that nothing of the member needs taking back alone.
+enum class Refusal { possible, impossible };
+
 /// body(c) in a savepoint of the transaction c is in: undone alone if it fails, so that a
 /// member that fails inside a unit takes back its own writes and nothing else (and, where
 /// a failed statement spoils the whole transaction, leaves the unit able to go on).

@@ -120,8 +120,10 @@ private:
         return detail::run_unit(*pool_, detail::Access::read, std::forward<Body>(body));
     }
 
+    /// Every member that writes joins a unit in a savepoint, even one that cannot refuse:
+    /// SQLite's savepoints cost no round trip.
     template <class Body>
-    detail::BodyResult<Body> write(Body&& body)
+    detail::BodyResult<Body> write(Body&& body, pod_dispatcher_sql::Refusal = pod_dispatcher_sql::Refusal::possible)
     {
         return detail::run_unit(*pool_, detail::Access::write, std::forward<Body>(body));
     }

@@ -165,9 +165,27 @@ inline Result<std::vector<PodDispatcher>> remembered_dispatchers_of(Connection& 
     return found;
 }
 
+/// The task at the front of the queue of the dispatcher that holds pod $1, and the task's
+/// project: id, table and document of each.
+inline const std::string& head_task_sql()
+{
+    static const std::string sql = [] {
+        const std::string tasks(pod_dispatcher_sql::DocumentTable<pod_dispatcher::Task>::name);
+        const std::string projects(pod_dispatcher_sql::DocumentTable<pod_dispatcher::ProjectRef>::name);
+        return "WITH head AS (SELECT t.id, t.project, t.document FROM dispatcher_pods p JOIN pod_dispatchers d ON " +
+               same_id("d.id", "p.dispatcher_id") + " CROSS JOIN LATERAL (SELECT q.task_id FROM dispatcher_queue q WHERE " +
+               same_id("q.dispatcher_id", "d.id") + " AND q.position > d.queue_front ORDER BY q.position LIMIT 1) AS front JOIN " +
+               tasks + " t ON " + same_id("t.id", "front.task_id") + " WHERE " + same_id("p.pod_id", "$1") +
+               ") SELECT id, '" + tasks + "', document FROM head UNION ALL SELECT r.id, '" + projects +
+               "', r.document FROM head JOIN " + projects + " r ON " + same_id("r.id", "head.project");
+    }();
+    return sql;
+}
+
 /// The dispatchers q matches, with as much of their pods and queues as projection asks for.
-/// A unit that remembers its reads reads the pod q names, if any, in the same round trip,
-/// and remembers it: a dispatch reads its pod's dispatcher, then writes the pod.
+/// A unit that remembers its reads reads in the same round trip, and remembers, what a
+/// dispatch reads next when q names a pod: the pod, the tasks it names (its last one, for
+/// a task group's rule), and the task at the front of the queue with its project.
 inline Result<std::vector<PodDispatcher>> find_dispatchers(Connection& c, const Query& q,
                                                            const pod_dispatcher::Projection& projection)
 {
@@ -177,12 +195,17 @@ inline Result<std::vector<PodDispatcher>> find_dispatchers(Connection& c, const 
         return remembered_dispatchers_of(c, rows);
     }
     using PodSql = DocumentSql<pod_dispatcher::Pod>;
-    BOOST_OUTCOME_TRY(const auto answers,
-                      c.run({{dispatchers_sql(q), params}, {PodSql::find, Params{}.bytes(*q.pod_id)}}));
+    const Params pod_id = Params{}.bytes(*q.pod_id);
+    BOOST_OUTCOME_TRY(const auto answers, c.run({{dispatchers_sql(q), params},
+                                                 {PodSql::find, pod_id},
+                                                 {PodSql::referenced, pod_id},
+                                                 {head_task_sql(), pod_id}}));
     const Rows& pod = answers[1];
     if (pod.size() == 1) {
         c.reads().remember(PodSql::T::name, *q.pod_id, pod.bytes(0, 0));
     }
+    remember_referenced(c, answers[2]);
+    remember_referenced(c, answers[3]);
     return remembered_dispatchers_of(c, answers[0]);
 }
 

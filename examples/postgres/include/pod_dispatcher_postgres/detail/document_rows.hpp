@@ -18,6 +18,13 @@
 // check made by the server, under the row lock the write takes: a row that changed
 // meanwhile is not written, and the statement then fails the transaction as a
 // serialization failure, so the unit, rolled back whole, runs again, reading under locks.
+//
+// A task's row also keeps its project's id, and a pod's row its running and last task's
+// ids, copied out of the document (References): a unit that reads one reads the
+// documents those name in the same round trip, and remembers them, since the next read
+// of a dispatch or a finish_task is of one of them, and the server cannot find them in
+// the JSON. They are remembered by their own ids, so a column that is out of date (a
+// row an earlier version wrote) costs a round trip, never a wrong answer.
 
 #include <pod_dispatcher_postgres/detail/connection.hpp>
 #include <pod_dispatcher_postgres/detail/sql_text.hpp>
@@ -32,6 +39,7 @@
 #include <pod_dispatcher/query.hpp>
 #include <pod_dispatcher/update.hpp>
 
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -43,18 +51,64 @@ namespace pod_dispatcher_postgres::detail {
 
 using pod_dispatcher_sql::DocumentTable;
 
+/// A column of a D's row holding the id, copied out of the document's member, of a
+/// document in table.
+template <class D>
+struct Reference {
+    std::string_view column;
+    std::string D::*member;
+    std::string_view table;
+};
+
+/// The references a D's row keeps: none but for tasks and pods.
+template <class D>
+struct References {
+    static constexpr std::array<Reference<D>, 0> columns{};
+};
+
+template <>
+struct References<pod_dispatcher::Task> {
+    static constexpr std::array columns{Reference<pod_dispatcher::Task>{
+        "project", &pod_dispatcher::Task::project, DocumentTable<pod_dispatcher::ProjectRef>::name}};
+};
+
+template <>
+struct References<pod_dispatcher::Pod> {
+    static constexpr std::array columns{
+        Reference<pod_dispatcher::Pod>{"running_task_id", &pod_dispatcher::Pod::running_task_id,
+                                       DocumentTable<pod_dispatcher::Task>::name},
+        Reference<pod_dispatcher::Pod>{"last_task_id", &pod_dispatcher::Pod::last_task_id,
+                                       DocumentTable<pod_dispatcher::Task>::name}};
+};
+
 /// The statements on the table of D. Parameters: the id, then the indexed columns, then
-/// the document.
+/// the references, then the document.
 template <class D>
 struct DocumentSql {
     using T = DocumentTable<D>;
 
-    /// The columns written beside id: the indexed ones, then the document.
+    /// The columns written beside id: the indexed ones, the references, then the document.
     static std::vector<std::string> written_columns()
     {
         std::vector<std::string> columns(T::indexed_columns.begin(), T::indexed_columns.end());
+        for (const Reference<D>& r : References<D>::columns) {
+            columns.emplace_back(r.column);
+        }
         columns.emplace_back("document");
         return columns;
+    }
+
+    /// The id, table and document of each document the row of id $1 references.
+    static std::string referenced_text()
+    {
+        std::string sql;
+        for (const Reference<D>& r : References<D>::columns) {
+            sql += sql.empty() ? "" : " UNION ALL ";
+            sql += "SELECT r.id, '" + std::string(r.table) + "', r.document FROM " + std::string(r.table) + " r JOIN " +
+                   std::string(T::name) + " d ON " + same_id("r.id", "d." + std::string(r.column)) + " WHERE " +
+                   same_id("d.id", "$1");
+        }
+        return sql;
     }
 
     static std::string insert_text()
@@ -93,6 +147,7 @@ struct DocumentSql {
     static inline const std::string insert = insert_text();
     static inline const std::string update = update_text();
     static inline const std::string update_if_unchanged = update_if_unchanged_text();
+    static inline const std::string referenced = referenced_text();
     static inline const std::string all = "SELECT document FROM " + std::string(T::name);
 };
 
@@ -110,6 +165,14 @@ Result<std::vector<D>> decode_rows(Connection& c, const Rows& rows, std::string_
         found.push_back(std::move(doc).value());
     }
     return found;
+}
+
+/// Remembers the documents in the rows of DocumentSql<D>::referenced, as the unit read them.
+inline void remember_referenced(Connection& c, const Rows& rows)
+{
+    for (int row = 0; row < rows.size(); ++row) {
+        c.reads().remember(rows.bytes(row, 1), rows.bytes(row, 0), rows.bytes(row, 2));
+    }
 }
 
 /// The document with this id, read by sql (a find, locking or not), and remembered as
@@ -140,7 +203,18 @@ Result<std::optional<D>> find_document(Connection& c, std::string_view id)
         }
         return std::move(doc).value();
     }
-    return read_document<D>(c, DocumentSql<D>::find, id);
+    if (References<D>::columns.empty() || !c.reads().on()) {
+        return read_document<D>(c, DocumentSql<D>::find, id);
+    }
+    const Params p = Params{}.bytes(id);
+    BOOST_OUTCOME_TRY(const auto answers, c.run({{DocumentSql<D>::find, p}, {DocumentSql<D>::referenced, p}}));
+    remember_referenced(c, answers[1]);
+    BOOST_OUTCOME_TRY(auto found, decode_rows<D>(c, answers[0], DocumentTable<D>::name));
+    if (found.empty()) {
+        return std::nullopt;
+    }
+    c.reads().remember(DocumentTable<D>::name, id, answers[0].bytes(0, 0));
+    return std::move(found.front());
 }
 
 /// The statement's parameters for doc: its id, its indexed columns, its JSON text.
@@ -156,6 +230,9 @@ Params row_of(const D& doc, std::string_view text)
             p.time(value);
         }
     });
+    for (const Reference<D>& r : References<D>::columns) {
+        p.bytes(doc.*r.member);
+    }
     p.bytes(text);
     return p;
 }

@@ -6,7 +6,8 @@
 // the document's JSON, as bytea too (the JSON carries ids as they are, invalid UTF-8
 // included, which json and jsonb refuse); a pod's row also keeps its status and
 // last_communicated in columns of their own, indexed, so that a search for stale pods
-// reads the index rather than every document. A dispatcher is a row of its own fields,
+// reads the index rather than every document, and a task's and a pod's rows the ids of
+// the documents theirs name (document_rows.hpp). A dispatcher is a row of its own fields,
 // with its pods and its queue in rows of their own, so that a lookup by pod uses an index
 // and a dequeue deletes the front rows of a queue without rewriting the rest. The
 // dispatcher's row also keeps queue_front, below the position of every row of its queue
@@ -55,6 +56,11 @@ inline const std::string schema[] = {
     // too. The lowest bigint is below every position a queue row may have.
     "ALTER TABLE pod_dispatchers ADD COLUMN IF NOT EXISTS queue_front bigint NOT NULL"
     " DEFAULT -9223372036854775808",
+    // The ids a task's and a pod's documents name, copied out of them (References,
+    // document_rows.hpp); NULL in a row written before the columns were.
+    "ALTER TABLE tasks ADD COLUMN IF NOT EXISTS project bytea",
+    "ALTER TABLE pods ADD COLUMN IF NOT EXISTS running_task_id bytea",
+    "ALTER TABLE pods ADD COLUMN IF NOT EXISTS last_task_id bytea",
     // Last, as what laid_out looks for. A write made on condition that a row is as the unit
     // read it passes the number of rows it wrote: none fails the transaction as one that
     // lost to another (serialization_failure), which the store runs again
@@ -64,11 +70,14 @@ inline const std::string schema[] = {
     " USING ERRCODE = 'serialization_failure'; END IF; END $$",
 };
 
-/// Whether the tables are laid out: the last thing create_schema makes exists, which it
-/// makes in the transaction that makes the rest.
+/// Whether the tables are laid out as this version lays them out: the last column and the
+/// function it adds exist, which it makes in the transaction that makes the rest.
 inline Result<bool> laid_out(Connection& c)
 {
-    static const std::string sql = "SELECT to_regprocedure('pod_dispatcher_wrote_one(bigint)') IS NOT NULL";
+    static const std::string sql =
+        "SELECT to_regprocedure('pod_dispatcher_wrote_one(bigint)') IS NOT NULL AND EXISTS (SELECT FROM"
+        " information_schema.columns WHERE table_schema = current_schema() AND table_name = 'pods' AND"
+        " column_name = 'last_task_id')";
     BOOST_OUTCOME_TRY(const auto rows, c.run(sql, Params{}));
     return rows.size() == 1 && rows.bytes(0, 0) == std::string_view("\1", 1);
 }

@@ -9,10 +9,12 @@
 //
 // A unit is one transaction on one connection; a thread that runs a unit of a store
 // registers the connection (CurrentUnit), so that every member it calls on that store
-// meanwhile runs on it and joins the transaction. A member that writes joins it inside a
-// savepoint: PostgreSQL gives up a whole transaction at its first error, and the
+// meanwhile runs on it and joins the transaction. A member that may refuse joins it
+// inside a savepoint: PostgreSQL gives up a whole transaction at its first error, and the
 // savepoint takes back the failed member's writes alone (a duplicate_key, say), so the
-// unit goes on and each member stays atomic, inside a unit or not.
+// unit goes on and each member stays atomic, inside a unit or not. A member that can fail
+// only as the backend does (an update of a task or a pod, a dequeue, events) needs none:
+// its failure fails the unit, which takes back everything.
 //
 // BEGIN, the savepoints and the writes decided under a lock are held back and go with the
 // unit's next statement (connection.hpp): a unit costs a round trip for each statement it
@@ -44,8 +46,11 @@ enum class Access {
     /// Several reads that must agree with each other (snapshot()): one read-only
     /// transaction on one snapshot (REPEATABLE READ, which a reader never fails at).
     snapshot,
-    /// Writes: a READ COMMITTED transaction.
+    /// Writes: a READ COMMITTED transaction; inside a unit, in a savepoint (below).
     write,
+    /// Writes that can fail only as the backend does (pod_dispatcher_sql::Refusal): as
+    /// write, but joining a unit without a savepoint, since their failure fails the unit.
+    unrefused_write,
 };
 
 /// The unit of work this thread runs on a store is its connection, registered under the
@@ -77,7 +82,7 @@ BodyResult<Body> run_unit(ConnectionPool& pool, Access access, Body&& body)
         BOOST_OUTCOME_TRY(auto lease, pool.acquire());
         // A rerun takes its locks as it reads: a unit rerun because a document changed
         // between its read and its write (document_rows.hpp) does not lose that way again.
-        lease->start_unit(access == Access::write && attempt == 1);
+        lease->start_unit((access == Access::write || access == Access::unrefused_write) && attempt == 1);
         const auto begin = [&] { return lease->execute(begin_for(access)); };
         auto result = access == Access::statement ? body(*lease)
                                                   : pod_dispatcher_sql::in_transaction(&pool, *lease, begin, body);
