@@ -239,6 +239,32 @@ TEST_CASE("PostgresStore runs a unit again when the front of a queue it dequeues
     }
 }
 
+TEST_CASE("PostgresStore forgets what a unit read once a unit joined inside it fails", "[postgres]")
+{
+    // The inner unit's write is taken back with its savepoint; the outer unit goes on and
+    // reads the task again, which must not be answered with the write taken back.
+    ScratchStore store;
+    seed(store, allocatable_task("t"));
+    const auto attempts = FieldSet<Task>::of(&Task::container_allocation_attempts);
+    Task next;
+    next.container_allocation_attempts = 1;
+    const Result<void> done = store.atomically([&]() -> Result<void> {
+        BOOST_OUTCOME_TRY(const auto before, store.find_task("t"));
+        REQUIRE(before.value().container_allocation_attempts == 0);
+        const Result<void> inner = store.atomically([&]() -> Result<void> {
+            BOOST_OUTCOME_TRY(const auto written, store.update_task(FieldUpdate<Task>{"t", {}, Task{}, attempts, next}));
+            REQUIRE(written.value().container_allocation_attempts == 1);
+            return Errc::conflict;
+        });
+        REQUIRE(inner.error() == Errc::conflict);
+        BOOST_OUTCOME_TRY(const auto after, store.find_task("t"));
+        REQUIRE(after.value().container_allocation_attempts == 0);
+        return boost::outcome_v2::success();
+    });
+    REQUIRE(done);
+    REQUIRE(stored_task(store, "t").container_allocation_attempts == 0);
+}
+
 TEST_CASE("PostgresStore reports what it cannot do", "[postgres]")
 {
     SECTION("a server it cannot reach: store_unavailable, with libpq's words")

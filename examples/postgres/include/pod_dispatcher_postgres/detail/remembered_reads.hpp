@@ -35,6 +35,14 @@ public:
         fronts_.clear();
     }
 
+    /// Forgets everything, and goes on remembering as before: a savepoint took back some
+    /// of the unit's writes.
+    void forget() noexcept
+    {
+        documents_.clear();
+        fronts_.clear();
+    }
+
     /// Whether what the unit reads is remembered.
     bool on() const noexcept { return on_; }
 

@@ -74,7 +74,15 @@ template <class Body>
 BodyResult<Body> run_unit(ConnectionPool& pool, Access access, Body&& body)
 {
     if (Connection* joined = CurrentConnection::of(&pool)) {
-        return access == Access::write ? pod_dispatcher_sql::in_savepoint(*joined, body) : body(*joined);
+        if (access != Access::write) {
+            return body(*joined);
+        }
+        auto result = pod_dispatcher_sql::in_savepoint(*joined, body);
+        if (!result) {
+            // What the unit remembers may be what the savepoint took back.
+            joined->reads().forget();
+        }
+        return result;
     }
     using Clock = std::chrono::steady_clock;
     for (int attempt = 1;; ++attempt) {
