@@ -167,7 +167,8 @@ Result<std::vector<D>> decode_rows(Connection& c, const Rows& rows, std::string_
     return found;
 }
 
-/// Remembers the documents in the rows of DocumentSql<D>::referenced, as the unit read them.
+/// Remembers the documents in rows of (id, table, document), such as DocumentSql<D>::referenced
+/// returns, as the unit read them.
 inline void remember_referenced(Connection& c, const Rows& rows)
 {
     for (int row = 0; row < rows.size(); ++row) {
