@@ -123,7 +123,7 @@ private:
     /// Every member that writes joins a unit in a savepoint, even one that cannot refuse:
     /// SQLite's savepoints cost no round trip.
     template <class Body>
-    detail::BodyResult<Body> write(Body&& body, pod_dispatcher_sql::Refusal = pod_dispatcher_sql::Refusal::possible)
+    detail::BodyResult<Body> write(Body&& body, pod_dispatcher_sql::Refusal)
     {
         return detail::run_unit(*pool_, detail::Access::write, std::forward<Body>(body));
     }

@@ -157,8 +157,8 @@ inline Result<std::vector<PodDispatcher>> dispatchers_of(Connection& c, const Ro
 inline Result<std::vector<PodDispatcher>> remembered_dispatchers_of(Connection& c, const Rows& rows)
 {
     BOOST_OUTCOME_TRY(auto found, dispatchers_of(c, rows));
-    for (const PodDispatcher& d : found) {
-        if (c.reads().on()) {
+    if (c.reads().on()) { // else the copies of the fronts would be made for nothing
+        for (const PodDispatcher& d : found) {
             c.reads().remember_front(d.id, ReadFront{d.group_id, d.modification_count, d.task_ids});
         }
     }
@@ -200,10 +200,7 @@ inline Result<std::vector<PodDispatcher>> find_dispatchers(Connection& c, const 
                                                  {PodSql::find, pod_id},
                                                  {PodSql::referenced, pod_id},
                                                  {head_task_sql(), pod_id}}));
-    const Rows& pod = answers[1];
-    if (pod.size() == 1) {
-        c.reads().remember(PodSql::T::name, *q.pod_id, pod.bytes(0, 0));
-    }
+    remember_found<pod_dispatcher::Pod>(c, *q.pod_id, answers[1]);
     remember_referenced(c, answers[2]);
     remember_referenced(c, answers[3]);
     return remembered_dispatchers_of(c, answers[0]);

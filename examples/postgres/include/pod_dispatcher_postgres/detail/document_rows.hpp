@@ -176,18 +176,35 @@ inline void remember_referenced(Connection& c, const Rows& rows)
     }
 }
 
+/// Remembers the document with this id in the rows of a find (none or one), as the unit
+/// read it.
+template <class D>
+void remember_found(Connection& c, std::string_view id, const Rows& rows)
+{
+    if (rows.size() == 1) {
+        c.reads().remember(DocumentTable<D>::name, id, rows.bytes(0, 0));
+    }
+}
+
+/// The document with this id in the rows of a find, remembered as the unit read it.
+template <class D>
+Result<std::optional<D>> found_document(Connection& c, std::string_view id, const Rows& rows)
+{
+    BOOST_OUTCOME_TRY(auto found, decode_rows<D>(c, rows, DocumentTable<D>::name));
+    if (found.empty()) {
+        return std::nullopt;
+    }
+    remember_found<D>(c, id, rows);
+    return std::move(found.front());
+}
+
 /// The document with this id, read by sql (a find, locking or not), and remembered as
 /// the unit read it.
 template <class D>
 Result<std::optional<D>> read_document(Connection& c, const std::string& sql, std::string_view id)
 {
     BOOST_OUTCOME_TRY(const auto rows, c.run(sql, Params{}.bytes(id)));
-    BOOST_OUTCOME_TRY(auto found, decode_rows<D>(c, rows, DocumentTable<D>::name));
-    if (found.empty()) {
-        return std::nullopt;
-    }
-    c.reads().remember(DocumentTable<D>::name, id, rows.bytes(0, 0));
-    return std::move(found.front());
+    return found_document<D>(c, id, rows);
 }
 
 /// Store::find_task, find_pod, find_project_ref: a document the unit has read or written
@@ -210,12 +227,7 @@ Result<std::optional<D>> find_document(Connection& c, std::string_view id)
     const Params p = Params{}.bytes(id);
     BOOST_OUTCOME_TRY(const auto answers, c.run({{DocumentSql<D>::find, p}, {DocumentSql<D>::referenced, p}}));
     remember_referenced(c, answers[1]);
-    BOOST_OUTCOME_TRY(auto found, decode_rows<D>(c, answers[0], DocumentTable<D>::name));
-    if (found.empty()) {
-        return std::nullopt;
-    }
-    c.reads().remember(DocumentTable<D>::name, id, answers[0].bytes(0, 0));
-    return std::move(found.front());
+    return found_document<D>(c, id, answers[0]);
 }
 
 /// The statement's parameters for doc: its id, its indexed columns, its JSON text.
@@ -251,7 +263,8 @@ Result<void> insert_document(Connection& c, const D& doc)
 }
 
 /// The changes of u applied to stored, written back with the next round trip by sql,
-/// whose parameters after the row's are extra; remembered as the unit wrote it.
+/// whose parameters after the row's are extra; remembered as the unit wrote it. extra is
+/// copied before that, so it may be what the unit remembered of the row.
 template <class D>
 Result<std::optional<D>> write_back(Connection& c, D stored, const pod_dispatcher::FieldUpdate<D>& u,
                                     const std::string& sql, const std::string* extra = nullptr)
@@ -277,8 +290,7 @@ Result<std::optional<D>> update_document(Connection& c, const pod_dispatcher::Fi
     if (const std::string* read = c.reads().find(DocumentTable<D>::name, u.id)) {
         auto as_read = pod_dispatcher_sql::decode<D>(*read);
         if (as_read && pod_dispatcher::guard_holds(as_read.value(), u)) {
-            const std::string unchanged = *read; // remembering the write replaces it
-            return write_back(c, std::move(as_read).value(), u, DocumentSql<D>::update_if_unchanged, &unchanged);
+            return write_back(c, std::move(as_read).value(), u, DocumentSql<D>::update_if_unchanged, read);
         }
     }
     BOOST_OUTCOME_TRY(auto stored, read_document<D>(c, DocumentSql<D>::find_for_update, u.id));

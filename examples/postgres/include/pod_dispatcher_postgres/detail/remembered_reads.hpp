@@ -31,8 +31,7 @@ public:
     void start(bool on)
     {
         on_ = on;
-        documents_.clear();
-        fronts_.clear();
+        forget();
     }
 
     /// Forgets everything, and goes on remembering as before: a savepoint took back some
@@ -57,6 +56,9 @@ public:
     /// What the unit last read or wrote in the row of table with this id, if anything.
     const std::string* find(std::string_view table, std::string_view id) const
     {
+        if (documents_.empty()) { // outside a unit that remembers: no key built
+            return nullptr;
+        }
         const auto found = documents_.find(key(table, id));
         return found == documents_.end() ? nullptr : &found->second;
     }
@@ -73,6 +75,9 @@ public:
     /// a dispatcher since.
     const ReadFront* find_front(std::string_view dispatcher_id) const
     {
+        if (fronts_.empty()) {
+            return nullptr;
+        }
         const auto found = fronts_.find(std::string(dispatcher_id));
         return found == fronts_.end() ? nullptr : &found->second;
     }
