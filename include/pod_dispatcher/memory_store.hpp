@@ -3,6 +3,7 @@
 
 // MemoryStore: the embedded Store, held in process memory.
 
+#include <pod_dispatcher/detail/memory_store/published_refs.hpp>
 #include <pod_dispatcher/detail/memory_store/stored_dispatcher.hpp>
 #include <pod_dispatcher/detail/memory_store/stripes.hpp>
 #include <pod_dispatcher/detail/memory_store/unit_of_work.hpp>
@@ -151,9 +152,13 @@ public:
     Result<void> insert_pod(const Pod& pod) { return insert_into(&detail::Stripe::pods, pod); }
     Result<std::optional<Pod>> update_pod(const FieldUpdate<Pod>& u) { return update_in(&detail::Stripe::pods, u); }
 
-    // The operations only read project refs, so units share their locks.
+    // A committed ref is read without a lock (published_refs.hpp says why); any other
+    // under a lock that units share, since the operations only read project refs.
     Result<std::optional<ProjectRef>> find_project_ref(std::string_view id)
     {
+        if (const ProjectRef* ref = published_refs_.find(detail::HashedKey{id})) {
+            return std::optional<ProjectRef>{*ref};
+        }
         return find_in(&detail::Stripe::project_refs, id, Intent::read);
     }
 
@@ -469,6 +474,8 @@ private:
             unit.on_rollback([&map, id = std::string_view(it->first)] { map.erase(map.find(id)); });
             if constexpr (std::is_same_v<V, Pod>) {
                 index_new_pod(unit, detail::Stripes::index_of(detail::HashedKey{value.id}), it->first, it->second);
+            } else if constexpr (std::is_same_v<V, ProjectRef>) {
+                unit.on_commit([&published = published_refs_, &entry = *it] { published.publish(entry); });
             }
             return boost::outcome_v2::success();
         });
@@ -729,6 +736,7 @@ private:
     }
 
     detail::Stripes stripes_;
+    detail::PublishedEntries<ProjectRef> published_refs_; ///< The project refs of committed units.
     Isolation isolation_ = Isolation::serializable;
 };
 

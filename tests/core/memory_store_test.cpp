@@ -7,13 +7,28 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace pod_dispatcher;
 using namespace pod_dispatcher::testing;
+
+namespace {
+
+/// Project ref i, its flags set apart from its neighbours'.
+ProjectRef numbered_project(int i)
+{
+    ProjectRef ref = enabled_project("project-" + std::to_string(i));
+    ref.enabled = i % 2 == 0;
+    ref.dispatching_disabled = i % 3 == 0;
+    return ref;
+}
+
+} // namespace
 
 TEST_CASE("MemoryStore", "[memory_store]")
 {
@@ -46,6 +61,26 @@ TEST_CASE("MemoryStore", "[memory_store]")
         REQUIRE(store.insert_pod(intent_pod("")).error() == Errc::invalid_argument);
         REQUIRE(store.insert_project_ref(enabled_project("")).error() == Errc::invalid_argument);
         REQUIRE(store.snapshot().value() == StoreContents{});
+    }
+    SECTION("a project ref is found once its unit commits, never after its unit fails")
+    {
+        const auto failed = store.atomically([&]() -> Result<void> {
+            BOOST_OUTCOME_TRY(store.insert_project_ref(enabled_project("rolled-back")));
+            // The unit reads its own insert before it commits.
+            REQUIRE(store.find_project_ref("rolled-back").value() == enabled_project("rolled-back"));
+            return Errc::precondition_failed;
+        });
+        REQUIRE(failed.error() == Errc::precondition_failed);
+        REQUIRE(store.find_project_ref("rolled-back").value() == std::nullopt);
+        // Enough refs that the table of committed ones grows several times.
+        for (int i = 0; i < 100; ++i) {
+            REQUIRE(store.insert_project_ref(numbered_project(i)));
+        }
+        for (int i = 0; i < 100; ++i) {
+            REQUIRE(store.find_project_ref(numbered_project(i).id).value() == numbered_project(i));
+        }
+        REQUIRE(store.insert_project_ref(numbered_project(7)).error() == Errc::duplicate_key);
+        REQUIRE(store.find_project_ref("rolled-back").value() == std::nullopt);
     }
     SECTION("events_for lists one resource's events, oldest first")
     {
@@ -157,5 +192,42 @@ TEST_CASE("MemoryStore", "[memory_store]")
         seed(store, again);
         Pod again_pod = intent_pod("again-pod");
         REQUIRE(allocate(store, again, again_pod));
+    }
+}
+
+TEST_CASE("MemoryStore: threads read project refs while another inserts them", "[memory_store][threads]")
+{
+    // Committed refs are read without a lock: a read finds a ref whole or not at all, and
+    // never one whose unit failed.
+    MemoryStore store;
+    constexpr int refs = 400;
+    std::atomic<bool> inserting{true};
+    std::atomic<int> wrong{0};
+    const auto read_all = [&] {
+        do {
+            for (int i = 0; i < refs; ++i) {
+                const auto found = store.find_project_ref(numbered_project(i).id);
+                const bool fits = found && (!found.value() || (i % 5 != 0 && *found.value() == numbered_project(i)));
+                wrong += fits ? 0 : 1;
+            }
+        } while (inserting);
+    };
+    std::thread reader1{read_all};
+    std::thread reader2{read_all};
+    for (int i = 0; i < refs; ++i) {
+        // Every fifth ref's unit fails after inserting it.
+        const auto inserted = store.atomically([&]() -> Result<void> {
+            BOOST_OUTCOME_TRY(store.insert_project_ref(numbered_project(i)));
+            return i % 5 == 0 ? Result<void>{Errc::precondition_failed} : boost::outcome_v2::success();
+        });
+        REQUIRE(inserted.has_value() == (i % 5 != 0));
+    }
+    inserting = false;
+    reader1.join();
+    reader2.join();
+    REQUIRE(wrong == 0);
+    for (int i = 0; i < refs; ++i) {
+        const auto expected = i % 5 == 0 ? std::nullopt : std::optional<ProjectRef>{numbered_project(i)};
+        REQUIRE(store.find_project_ref(numbered_project(i).id).value() == expected);
     }
 }
