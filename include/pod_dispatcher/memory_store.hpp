@@ -167,26 +167,20 @@ public:
     Result<void> insert_events(std::span<const Event> events)
     {
         return run([&](detail::UnitOfWork& unit) -> Result<void> {
-            auto& append = unit.on_commit_emplace<AppendEvents>();
-            const std::string* resource = nullptr;
-            std::size_t index = 0;
-            for (const Event& e : events) {
+            for (auto first = events.begin(); first != events.end();) {
                 // A resource's events come in a row (a dispatch's pod has two): its stripe
-                // is found and locked once for them.
-                if (resource == nullptr || e.resource_id != *resource) {
-                    resource = &e.resource_id;
-                    index = detail::Stripes::index_of(detail::HashedKey{*resource});
-                    BOOST_OUTCOME_TRY(open_at(unit, index));
-                }
-                append.add(stripes_.event_log_of(index), e);
+                // is found and locked once for them, and its log once.
+                const auto last = std::find_if(first, events.end(), [&](const Event& e) { return e.resource_id != first->resource_id; });
+                const std::size_t index = detail::Stripes::index_of(detail::HashedKey{first->resource_id});
+                BOOST_OUTCOME_TRY(open_at(unit, index));
+                detail::SharedEventLog& log = stripes_.event_log_of(index);
+                log.append(std::span<const Event>(first, last), unit.on_rollback_emplace<TakeBackEvents>(log).appended);
+                first = last;
             }
             return boost::outcome_v2::success();
         });
     }
 
-    /// Runs work() as one unit of work: all its writes through this store, or none.
-    /// It may run more than once when it loses a race for a lock, never after work
-    /// returned an error. A unit started inside another on the same thread joins it.
     template <class F>
     Result<void> atomically(F&& work)
     {
@@ -280,7 +274,7 @@ public:
                 append_values(stripe.pods, contents.pods);
                 append_values(stripe.project_refs, contents.project_refs);
             }
-            // Every stripe is held: no unit is committing events.
+            // Every stripe is held: no unit is appending events.
             for (detail::SharedEventLog& log : stripes_.event_logs()) {
                 log.events.for_each([&](const Event& e) { contents.events.push_back(e); });
             }
@@ -292,22 +286,13 @@ public:
 private:
     using Found = boost::container::small_vector<detail::StoredDispatcher*, 1>;
 
-    /// Appends the events of one insert_events to their logs, in order, when their unit
-    /// commits: one action for them all.
-    class AppendEvents {
-    public:
-        void add(detail::SharedEventLog& log, const Event& e) { events_.emplace_back(&log, e); }
+    /// Takes back the events a unit appended to one log.
+    struct TakeBackEvents {
+        detail::SharedEventLog& log;
+        // Room for a dispatch's pod's two events in the unit's arena.
+        boost::container::small_vector<detail::LoggedEvent*, 2> appended{};
 
-        void operator()()
-        {
-            for (auto& [log, e] : events_) {
-                log->append(std::move(e));
-            }
-        }
-
-    private:
-        // Room for a dispatch's three events in the unit's arena.
-        boost::container::small_vector<std::pair<detail::SharedEventLog*, Event>, 3> events_;
+        void operator()() noexcept { log.take_back(appended); }
     };
 
     /// An undo action that keeps only the fields a write changes, moved aside, not the

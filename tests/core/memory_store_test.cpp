@@ -106,6 +106,12 @@ TEST_CASE("MemoryStore", "[memory_store]")
         REQUIRE(store.snapshot().value() == StoreContents{});
         REQUIRE(find_one_by_pod_id(store, "p1").value() == std::nullopt);
         REQUIRE(find_one_by_group_id(store, "g").value() == std::nullopt);
+        REQUIRE(store.events_for("t1").empty());
+        // The log goes on past the events taken back.
+        const Event later{"t1", EventType::task_dispatched, {}, DispatchData{"p2", 0}};
+        REQUIRE(store.insert_events(std::span<const Event>(&later, 1)));
+        REQUIRE(store.events_for("t1") == std::vector<Event>{later});
+        REQUIRE(store.drain_events() == std::vector<Event>{later});
     }
     SECTION("a dispatcher's queue reads back whole after many dequeues, and after a rolled-back one")
     {

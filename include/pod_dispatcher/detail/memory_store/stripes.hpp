@@ -19,6 +19,7 @@
 #include <iterator>
 #include <mutex>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,35 +58,48 @@ struct StringEqual {
 template <class V>
 using StringMap = boost::unordered_node_map<std::string, V, StringHash, StringEqual>;
 
+/// An event in a log, and whether the unit that appended it took it back.
+struct LoggedEvent {
+    Event event;
+    bool taken_back = false;
+};
+
 /// Events in the order they were appended, in chunks, so that an append never moves the
-/// events already stored.
+/// events already stored: a unit that rolls back marks what it appended as taken back.
 class EventLog {
 public:
-    void push_back(Event&& e)
+    LoggedEvent& push_back(const Event& e)
     {
         if (chunks_.empty() || chunks_.back().size() == chunks_.back().capacity()) {
             // Small at first: a log holding a few events costs little room.
             const std::size_t room = chunks_.empty() ? first_chunk_size : std::min(2 * chunks_.back().capacity(), chunk_size);
             chunks_.emplace_back().reserve(room);
         }
-        chunks_.back().push_back(std::move(e));
+        return chunks_.back().emplace_back(e);
     }
 
+    /// f(e) for each event not taken back, oldest first.
     template <class F>
     void for_each(F&& f) const
     {
         for (const auto& chunk : chunks_) {
-            for (const Event& e : chunk) {
-                f(e);
+            for (const LoggedEvent& logged : chunk) {
+                if (!logged.taken_back) {
+                    f(logged.event);
+                }
             }
         }
     }
 
-    /// Moves every event out, oldest first, and empties the log.
+    /// Moves every event not taken back out, oldest first, and empties the log.
     void drain_into(std::vector<Event>& out)
     {
         for (auto& chunk : chunks_) {
-            std::move(chunk.begin(), chunk.end(), std::back_inserter(out));
+            for (LoggedEvent& logged : chunk) {
+                if (!logged.taken_back) {
+                    out.push_back(std::move(logged.event));
+                }
+            }
         }
         chunks_.clear();
         chunks_.shrink_to_fit();
@@ -94,7 +108,7 @@ public:
 private:
     static constexpr std::size_t first_chunk_size = 16;
     static constexpr std::size_t chunk_size = 64;
-    std::vector<std::vector<Event>> chunks_;
+    std::vector<std::vector<LoggedEvent>> chunks_;
 };
 
 /// The documents of every kind whose keys hash to one stripe, and their lock. A cache
@@ -134,22 +148,35 @@ private:
     }
 };
 
-/// The event log of a few stripes. Units append to it when they commit, still holding
-/// the stripes of the events' resources, so a resource's events keep their order; the
-/// log's own lock only keeps apart units of different stripes that share it. Fewer logs
-/// than stripes, so that a store's events fill a few chunks rather than start one per
-/// stripe.
+/// The event log of a few stripes. A unit appends a resource's events while it holds the
+/// resource's stripe, so a resource's events keep their order, and no reader (who needs
+/// the stripe too) sees them before the unit commits; the log's own lock only keeps apart
+/// units of different stripes that share it. Fewer logs than stripes, so that a store's
+/// events fill a few chunks rather than start one per stripe.
 struct alignas(64) SharedEventLog {
     StripeLock lock;
     EventLog events;
 
-    void append(Event&& e)
+    /// Appends events, and adds where each went to appended.
+    template <class Appended>
+    void append(std::span<const Event> appending, Appended& appended)
     {
         const std::lock_guard held{lock};
-        events.push_back(std::move(e));
+        for (const Event& e : appending) {
+            appended.push_back(&events.push_back(e));
+        }
     }
 
-    /// f(e) for each event, while units of the other stripes sharing the log may commit.
+    /// Marks the events at taken as taken back.
+    void take_back(std::span<LoggedEvent* const> taken) noexcept
+    {
+        const std::lock_guard held{lock};
+        for (LoggedEvent* logged : taken) {
+            logged->taken_back = true;
+        }
+    }
+
+    /// f(e) for each event, while units of the other stripes sharing the log may append.
     template <class F>
     void for_each(F&& f)
     {

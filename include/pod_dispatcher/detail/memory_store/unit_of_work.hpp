@@ -171,10 +171,11 @@ public:
     }
 
     /// Registers the undo action Action{args...}, built in place in the unit's arena.
+    /// Returns it, for the caller to finish filling in.
     template <class Action, class... Args>
-    void on_rollback_emplace(Args&&... args)
+    Action& on_rollback_emplace(Args&&... args)
     {
-        undo_.emplace<Action>(std::forward<Args>(args)...);
+        return undo_.emplace<Action>(std::forward<Args>(args)...);
     }
 
     /// Registers what to do when the unit commits, before it lets go of its locks; a unit
@@ -183,15 +184,6 @@ public:
     void on_commit(Action&& action)
     {
         on_commit_.emplace<std::decay_t<Action>>(std::forward<Action>(action));
-    }
-
-    /// Registers Action{args...}, to run when the unit commits, before it lets go of its
-    /// locks; a unit that does not commit never runs it. Returns it, for the caller to
-    /// finish filling in.
-    template <class Action, class... Args>
-    Action& on_commit_emplace(Args&&... args)
-    {
-        return on_commit_.emplace<Action>(std::forward<Args>(args)...);
     }
 
     /// How many locks the unit holds: a mark for release_since.
