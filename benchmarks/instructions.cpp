@@ -5,8 +5,10 @@
 //           pod_dispatcher_instructions OPERATION ENGINE QUEUE
 //
 // OPERATION: dispatch_next_task (each pod of dispatchers whose queues hold QUEUE tasks
-// asks once; enough dispatchers for 100 calls) or allocate_into_group (10 calls, each
-// into a task group whose queue holds QUEUE tasks). ENGINE: memory_store or hand_written.
+// asks once; enough dispatchers for 100 calls), allocate_into_group (10 calls, each into
+// a task group whose queue holds QUEUE tasks) or rescue_stale_pods (10 calls, each finding
+// 10 stale pods among QUEUE live ones; memory_store only). ENGINE: memory_store or
+// hand_written.
 // Prints the number of calls; benchmarks/run.sh divides the count by it.
 
 #include "support/rows.hpp"
@@ -18,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -26,6 +29,7 @@ namespace bench = pod_dispatcher::bench;
 
 constexpr std::size_t dispatches = 100;
 constexpr std::size_t allocations = 10;
+constexpr std::size_t rescues = 10;
 
 /// The calls of one batch, and nothing else: what callgrind counts. Not inlined, so that
 /// callgrind can find it by name.
@@ -58,6 +62,12 @@ int run(std::string_view operation, std::size_t queue)
         bench::PodFixture<E, bench::Dispatching> fixture{bench::made<E>(), shape, 1, bench::Layout::separate};
         return run(fixture, dispatches);
     }
+    if constexpr (std::is_same_v<E, pod_dispatcher::MemoryStore>) { // the baseline rescues nothing
+        if (operation == "rescue_stale_pods") {
+            bench::RescueFixture<E> fixture{bench::made<E>(), queue, rescues};
+            return run(fixture, rescues);
+        }
+    }
     if (operation == "allocate_into_group") {
         bench::GroupAllocateFixture<E> fixture{bench::made<E>(), queue, allocations};
         return run(fixture, allocations);
@@ -70,7 +80,7 @@ int run(std::string_view operation, std::size_t queue)
 int main(int argc, char** argv)
 {
     if (argc != 4) {
-        std::fprintf(stderr, "usage: %s dispatch_next_task|allocate_into_group memory_store|hand_written QUEUE\n", argv[0]);
+        std::fprintf(stderr, "usage: %s dispatch_next_task|allocate_into_group|rescue_stale_pods memory_store|hand_written QUEUE\n", argv[0]);
         return 2;
     }
     const std::string_view engine = argv[2];

@@ -234,6 +234,12 @@ class Report:
             return self.missing(f"rescue_stale_pods, {engine}")
         self.at_most(f"rescue_stale_pods of 10 stale pods, {engine}, among {rows[-1].pods} live vs {rows[0].pods}",
                      rows[-1], rows[0], 1.5)
+        many = self.instructions.get(("rescue_stale_pods", engine, rows[-1].pods))
+        few = self.instructions.get(("rescue_stale_pods", engine, rows[0].pods))
+        if many and few:
+            # The work itself: what the ratio of times has beyond this is cache misses.
+            print(f"info  rescue_stale_pods of 10 stale pods, {engine}, instructions (callgrind) among "
+                  f"{rows[-1].pods} live vs {rows[0].pods}: {many:,.0f} vs {few:,.0f} = {many / few:.2f}x")
 
     def targets(self, bench_status):
         print("\n== targets")

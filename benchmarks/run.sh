@@ -107,15 +107,24 @@ count_instructions() {
   for operation in dispatch_next_task allocate_into_group; do
     for engine in memory_store hand_written; do
       for queue in 1 100 10000; do
-        local calls
-        calls=$(valgrind --tool=callgrind --callgrind-out-file="$profile" --toggle-collect='*measured_batch*' \
-          "$build/benchmarks/pod_dispatcher_instructions" "$operation" "$engine" "$queue" 2>/dev/null)
-        awk -v op="$operation" -v engine="$engine" -v queue="$queue" -v calls="$calls" \
-          '/^(summary|totals):/ { print op, engine, queue, $2 / calls; exit }' "$profile" >>"$out"
+        count_calls "$operation" "$engine" "$queue"
       done
     done
   done
+  # A rescue's work among 100 000 live pods against 1 000 (the size: live pods).
+  for live in 1000 100000; do
+    count_calls rescue_stale_pods memory_store "$live"
+  done
   rm -f "$profile"
+}
+
+# Appends OPERATION ENGINE SIZE instructions-per-call to $out, counted into $profile.
+count_calls() {
+  local calls
+  calls=$(valgrind --tool=callgrind --callgrind-out-file="$profile" --toggle-collect='*measured_batch*' \
+    "$build/benchmarks/pod_dispatcher_instructions" "$1" "$2" "$3" 2>/dev/null)
+  awk -v op="$1" -v engine="$2" -v size="$3" -v calls="$calls" \
+    '/^(summary|totals):/ { print op, engine, size, $2 / calls; exit }' "$profile" >>"$out"
 }
 
 mongo_rows() {
