@@ -16,7 +16,6 @@
 
 #include <array>
 #include <algorithm>
-#include <iterator>
 #include <mutex>
 #include <cstddef>
 #include <span>
@@ -161,6 +160,8 @@ struct alignas(64) SharedEventLog {
     template <class Appended>
     void append(std::span<const Event> appending, Appended& appended)
     {
+        // Room first: once an event is in the log, nothing may fail before it is noted.
+        appended.reserve(appended.size() + appending.size());
         const std::lock_guard held{lock};
         for (const Event& e : appending) {
             appended.push_back(&events.push_back(e));
