@@ -181,6 +181,9 @@ public:
         });
     }
 
+    /// Runs work() as one unit of work: all its writes through this store, or none.
+    /// It may run more than once when it loses a race for a lock, never after work
+    /// returned an error. A unit started inside another on the same thread joins it.
     template <class F>
     Result<void> atomically(F&& work)
     {
